@@ -1,0 +1,66 @@
+# The welfare-concern assistant. `make run` and `make test` do all the set-up
+# on a fresh clone; every other target is a step of theirs you can run alone.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+LANGUAGE_DIR := build/spacy-en-welfare
+MODEL := models/welfare.tar.gz
+TRAINING_DATA := data/nlu data/rules
+
+# The project's own NLU components (bot.*) must import inside Rasa.
+export PYTHONPATH := $(CURDIR)
+# No usage data leaves the machine; quieter TensorFlow and SQLAlchemy start-up.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help install language train check test evaluate run chat clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt constraints.txt scripts/find-python310
+	@python310=$$(scripts/find-python310) && { test -x $(PY) || $$python310 -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip==24.0
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the pinned packages
+
+$(LANGUAGE_DIR)/.built: $(VENV)/.installed bot/language.py bot/phrases.py data/warning_signs.yml data/relationships.yml data/danger_phrases.yml
+	$(PY) -m bot.language $(LANGUAGE_DIR)
+	touch $@
+
+language: $(LANGUAGE_DIR)/.built ## Build the spaCy pipeline from data/warning_signs.yml and data/danger_phrases.yml
+
+$(MODEL): $(LANGUAGE_DIR)/.built config.yml domain.yml $(shell find $(TRAINING_DATA) -name '*.yml') bot/safety_net.py bot/entity_extractor.py
+	$(RASA) train --data $(TRAINING_DATA) --fixed-model-name welfare --out models
+	touch $@
+
+train: $(MODEL) ## Train the model (only when data, config or components changed)
+
+check: $(VENV)/.installed ## Validate the dialogue data with no warnings allowed
+	$(RASA) data validate --data $(TRAINING_DATA) --fail-on-warnings
+
+test: check train ## Every check: validation, training, pytest, test stories
+	$(PY) -m pytest
+	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
+
+evaluate: train ## Score understanding on the held-out set (tests/nlu_holdout.yml)
+	$(PY) scripts/evaluate.py --model $(MODEL) --holdout tests/nlu_holdout.yml --out results/holdout
+
+run: train ## Start the assistant (Rasa server, action server); Ctrl-C stops all
+	@echo "Starting the assistant. Chat in another terminal with: make chat"
+	@echo "REST endpoint: http://127.0.0.1:5005/webhooks/rest/webhook"
+	$(VENV)/bin/honcho start -f Procfile
+
+chat: $(VENV)/.installed ## Talk to the running assistant in this terminal
+	$(PY) scripts/chat.py
+
+clean: ## Remove build outputs (keeps .venv)
+	rm -rf build models results .rasa

@@ -1,0 +1,1 @@
+"""The welfare-concern assistant's own code outside the dialogue actions."""

@@ -1,0 +1,118 @@
+"""Build the assistant's own small English spaCy pipeline.
+
+The official spaCy English models cannot be downloaded here, and re-uploads of
+model weights by third parties are not acceptable for a police service, so the
+pipeline is made from code and data in this repository:
+
+* ``spacy.blank("en")``: spaCy's rule-based English tokenizer;
+* a lookup lemmatizer (tables from spacy-lookups-data, copied into the
+  pipeline when it is built, so nothing is read from that package at run time);
+* an entity ruler that marks warning signs (``data/warning_signs.yml``) and
+  relationships (``data/relationships.yml``), each match carrying its
+  canonical id;
+* a span ruler that marks danger phrases (``data/danger_phrases.yml``) for the
+  safety net.
+
+Run ``python -m bot.language [output_dir]``; ``make`` does it when a phrase
+file changes. Rasa's ``SpacyNLP`` loads the result from ``config.yml``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Dict, Optional, Sequence
+
+import spacy
+import spacy_lookups_data
+from spacy.language import Language
+
+from bot.phrases import (
+    PhraseCompiler,
+    PhraseFileError,
+    load_danger_phrases,
+    load_relationships,
+    load_warning_signs,
+)
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_OUTPUT_DIR = PROJECT_DIR / "build" / "spacy-en-welfare"
+WARNING_SIGNS_FILE = PROJECT_DIR / "data" / "warning_signs.yml"
+RELATIONSHIPS_FILE = PROJECT_DIR / "data" / "relationships.yml"
+DANGER_PHRASES_FILE = PROJECT_DIR / "data" / "danger_phrases.yml"
+
+WARNING_SIGN_LABEL = "warning_sign"
+RELATIONSHIP_LABEL = "relationship"
+# The entity ruler's labels are the Rasa entity names they become.
+PHRASE_ENTITY_LABELS = (WARNING_SIGN_LABEL, RELATIONSHIP_LABEL)
+DANGER_LABEL = "danger"
+DANGER_SPANS_KEY = "danger"
+PIPELINE_NAME = "en_welfare"
+
+
+def english_lemma_lookup() -> Dict[str, str]:
+    """Returns spaCy's English lookup table, form to lemma."""
+    return spacy.util.load_language_data(spacy_lookups_data.en["lemma_lookup"])
+
+
+def build_pipeline(
+    *,
+    warning_signs_file: Path = WARNING_SIGNS_FILE,
+    relationships_file: Path = RELATIONSHIPS_FILE,
+    danger_phrases_file: Path = DANGER_PHRASES_FILE,
+) -> Language:
+    """Returns the pipeline, ready to save, with the phrase files compiled in."""
+    nlp = spacy.blank("en")
+    nlp.meta["name"] = PIPELINE_NAME
+    nlp.meta["description"] = "Built from this repository by bot/language.py"
+    lemma_lookup = english_lemma_lookup()
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    # initialize() copies the lookup table into the pipeline, so the saved
+    # pipeline does not need spacy-lookups-data to run.
+    nlp.initialize()
+
+    compiler = PhraseCompiler(nlp, lemma_lookup)
+    entity_patterns = []
+    for label, entries in (
+        (WARNING_SIGN_LABEL, load_warning_signs(warning_signs_file)),
+        (RELATIONSHIP_LABEL, load_relationships(relationships_file)),
+    ):
+        for entry_id, entry in entries.items():
+            entity_patterns += compiler.patterns(
+                entry["phrases"], label=label, pattern_id=entry_id
+            )
+    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
+    ruler.add_patterns(entity_patterns)
+
+    danger_ruler = nlp.add_pipe(
+        "span_ruler", name="danger_ruler", config={"spans_key": DANGER_SPANS_KEY}
+    )
+    danger_ruler.add_patterns(
+        compiler.patterns(
+            load_danger_phrases(danger_phrases_file),
+            label=DANGER_LABEL,
+            pattern_id=DANGER_LABEL,
+        )
+    )
+    return nlp
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Builds the pipeline and saves it; returns the exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("output_dir", nargs="?", type=Path, default=DEFAULT_OUTPUT_DIR)
+    args = parser.parse_args(argv)
+    try:
+        nlp = build_pipeline()
+    except PhraseFileError as error:
+        print(f"Cannot build the language pipeline: {error}", file=sys.stderr)
+        return 1
+    args.output_dir.parent.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(args.output_dir)
+    print(f"Built the spaCy pipeline in {args.output_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""Turn the comms team's plain phrases into spaCy token patterns.
+
+The phrase files (``data/warning_signs.yml``, ``data/danger_phrases.yml``) are
+written by people who are not developers, so a phrase is just words: each word
+matches any inflection of itself in any case ("curtain close" matches "Curtains
+closed"), and the word ``...`` matches a short gap of any words.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Mapping, Sequence, Set
+
+import yaml
+from spacy.language import Language
+
+GAP = "..."
+# Three words is enough for "curtains are always shut" without letting a
+# phrase stretch across unrelated clauses.
+MAX_GAP_WORDS = 3
+# spaCy splits "hasn't" into "has" + "n't"; phones type the curly apostrophe.
+APOSTROPHES = ("'", "\u2019")
+
+TokenPattern = List[Dict[str, Any]]
+
+
+class PhraseFileError(ValueError):
+    """A phrase file is not in the shape the comms guide describes."""
+
+
+def read_yaml(path: Path) -> Any:
+    """Returns the parsed content of a YAML file, with the file named in errors."""
+    try:
+        with path.open(encoding="utf-8") as stream:
+            return yaml.safe_load(stream)
+    except (OSError, yaml.YAMLError) as error:
+        raise PhraseFileError(f"{path}: cannot be read as YAML ({error})") from error
+
+
+def _load_entries(path: Path, section: str, *, fields: Sequence[str]) -> Dict[str, Dict]:
+    content = read_yaml(path)
+    entries = content.get(section) if isinstance(content, dict) else None
+    if not isinstance(entries, dict) or not entries:
+        raise PhraseFileError(f"{path}: expected a '{section}:' section")
+    for entry_id, entry in entries.items():
+        if not isinstance(entry, dict) or not all(entry.get(field) for field in fields):
+            raise PhraseFileError(f"{path}: '{entry_id}' needs {' and '.join(fields)}")
+    return entries
+
+
+def load_warning_signs(path: Path) -> Dict[str, Dict[str, Any]]:
+    """Returns each warning sign id with its label and phrases."""
+    return _load_entries(path, "warning_signs", fields=("label", "phrases"))
+
+
+def load_relationships(path: Path) -> Dict[str, Dict[str, Any]]:
+    """Returns each relationship id with its phrases."""
+    return _load_entries(path, "relationships", fields=("phrases",))
+
+
+def load_danger_phrases(path: Path) -> List[str]:
+    """Returns the safety net's danger phrases."""
+    content = read_yaml(path)
+    phrases = content.get("danger_phrases") if isinstance(content, dict) else None
+    if not isinstance(phrases, list) or not phrases:
+        raise PhraseFileError(f"{path}: expected a 'danger_phrases:' list")
+    return [str(phrase) for phrase in phrases]
+
+
+class PhraseCompiler:
+    """Compiles phrases into token patterns that tolerate inflection and case.
+
+    Args:
+        nlp: the pipeline whose tokenizer splits phrases exactly as it will
+            split messages.
+        lemma_lookup: spaCy's English lookup table (form -> lemma), used to
+            find every form of each word.
+    """
+
+    def __init__(self, nlp: Language, lemma_lookup: Mapping[str, str]) -> None:
+        self.nlp = nlp
+        self.lemma_lookup = lemma_lookup
+        forms_by_lemma: Dict[str, Set[str]] = defaultdict(set)
+        for form, lemma in lemma_lookup.items():
+            forms_by_lemma[lemma.lower()].add(form.lower())
+        self.forms_by_lemma = forms_by_lemma
+
+    def forms(self, word: str) -> List[str]:
+        """Returns every lower-case form that the word should match."""
+        lower = word.lower()
+        lemma = self.lemma_lookup.get(lower, lower).lower()
+        forms = {lower, lemma} | self.forms_by_lemma.get(lemma, set())
+        for form in list(forms):
+            for apostrophe in APOSTROPHES:
+                forms.add(form.replace("'", apostrophe))
+        return sorted(forms)
+
+    def compile(self, phrase: str) -> TokenPattern:
+        """Returns the token pattern for one phrase."""
+        pattern: TokenPattern = []
+        for index, chunk in enumerate(phrase.split(GAP)):
+            if index > 0:
+                pattern.extend({"OP": "?"} for _ in range(MAX_GAP_WORDS))
+            for token in self.nlp.make_doc(chunk.strip()):
+                pattern.append({"LOWER": {"IN": self.forms(token.text)}})
+        if not pattern or "OP" in pattern[0] or "OP" in pattern[-1]:
+            raise PhraseFileError(f"phrase '{phrase}' must start and end with a word")
+        return pattern
+
+    def patterns(self, phrases: Iterable[str], *, label: str, pattern_id: str) -> List[dict]:
+        """Returns ruler patterns for phrases, all with one label and id."""
+        return [
+            {"label": label, "pattern": self.compile(phrase), "id": pattern_id}
+            for phrase in phrases
+        ]

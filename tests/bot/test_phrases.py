@@ -1,0 +1,62 @@
+from pathlib import Path
+
+import pytest
+import spacy
+
+from bot.phrases import (
+    MAX_GAP_WORDS,
+    PhraseCompiler,
+    PhraseFileError,
+    load_danger_phrases,
+    load_warning_signs,
+)
+
+LOOKUP = {"curtains": "curtain", "closed": "close", "closes": "close", "closing": "close"}
+
+
+@pytest.fixture
+def compiler() -> PhraseCompiler:
+    return PhraseCompiler(spacy.blank("en"), LOOKUP)
+
+
+def test_a_word_matches_every_form_of_its_lemma(compiler):
+    assert compiler.forms("Closed") == ["close", "closed", "closes", "closing"]
+
+
+def test_a_word_outside_the_table_matches_only_itself(compiler):
+    assert compiler.forms("curtians") == ["curtians"]
+
+
+def test_contractions_match_both_apostrophes(compiler):
+    assert {"n't", "n\u2019t"} <= set(compiler.forms("n't"))
+
+
+def test_the_gap_becomes_optional_wildcards(compiler):
+    pattern = compiler.compile("curtains ... closed")
+    assert pattern[1 : 1 + MAX_GAP_WORDS] == [{"OP": "?"}] * MAX_GAP_WORDS
+    assert len(pattern) == 2 + MAX_GAP_WORDS
+
+
+@pytest.mark.parametrize("phrase", ["... closed", "curtains ...", "", "   "])
+def test_a_phrase_must_start_and_end_with_a_word(compiler, phrase):
+    with pytest.raises(PhraseFileError):
+        compiler.compile(phrase)
+
+
+def test_patterns_carry_the_label_and_id(compiler):
+    [pattern] = compiler.patterns(["curtains closed"], label="warning_sign", pattern_id="x")
+    assert (pattern["label"], pattern["id"]) == ("warning_sign", "x")
+
+
+def test_a_sign_without_phrases_is_refused(tmp_path: Path):
+    path = tmp_path / "signs.yml"
+    path.write_text("warning_signs:\n  withdrawn:\n    label: withdrawing\n")
+    with pytest.raises(PhraseFileError, match="withdrawn"):
+        load_warning_signs(path)
+
+
+def test_broken_yaml_names_the_file(tmp_path: Path):
+    path = tmp_path / "danger.yml"
+    path.write_text("danger_phrases: [unclosed\n")
+    with pytest.raises(PhraseFileError, match="danger.yml"):
+        load_danger_phrases(path)

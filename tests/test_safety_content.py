@@ -1,0 +1,92 @@
+"""Safety content is verified fact: only verified numbers, and 999/101 where they belong."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DOMAIN = yaml.safe_load((PROJECT_DIR / "domain.yml").read_text())
+# The only numbers the assistant may give (see docs in the README and issue 2).
+VERIFIED_NUMBERS = {
+    "999",
+    "101",
+    "18000",
+    "18001 101",
+    "55",
+    "0808 2000 247",
+    "0808 802 0300",
+    "0808 168 9111",
+}
+# A run of digits, optionally grouped by single spaces: "0808 802 0300", "101".
+NUMBER = re.compile(r"\d+(?: \d+)*")
+AGENCIES = yaml.safe_load((PROJECT_DIR / "data" / "agencies.yml").read_text())
+
+
+def strings_in(content):
+    """Yields every string anywhere inside parsed YAML content."""
+    if isinstance(content, str):
+        yield content
+    elif isinstance(content, dict):
+        for value in content.values():
+            yield from strings_in(value)
+    elif isinstance(content, list):
+        for value in content:
+            yield from strings_in(value)
+
+
+def response_texts():
+    for name, variations in DOMAIN["responses"].items():
+        for variation in variations:
+            yield name, variation.get("text", "")
+
+
+@pytest.mark.parametrize(
+    "content", [DOMAIN["responses"], AGENCIES], ids=["domain responses", "agencies"]
+)
+def test_only_verified_numbers_appear(content):
+    numbers = {n for text in strings_in(content) for n in NUMBER.findall(str(text))}
+    assert numbers - VERIFIED_NUMBERS == set()
+
+
+@pytest.mark.parametrize(
+    "response",
+    ["utter_opening", "utter_immediate_danger", "utter_self_victim"],
+)
+def test_danger_responses_give_999_before_anything_else_is_asked(response):
+    for name, text in response_texts():
+        if name == response:
+            assert "999" in "\n\n".join(text.split("\n\n")[:2])
+
+
+def test_the_danger_response_starts_with_999():
+    [variation] = DOMAIN["responses"]["utter_immediate_danger"]
+    assert "999" in variation["text"].split(".")[0]
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        "utter_advice",
+        "utter_how_to_report",
+        "utter_no_pressure",
+        "utter_please_rephrase",
+        "utter_i_am_a_bot",
+        "utter_out_of_scope",
+        "utter_goodbye",
+        "utter_confidentiality",
+        "utter_what_happens_next",
+        "utter_self_victim",
+    ],
+)
+def test_advice_responses_keep_999_and_101(response):
+    for name, text in response_texts():
+        if name == response:
+            assert "999" in text and "101" in text, name
+
+
+def test_the_silent_solution_and_textphone_are_in_the_opening_and_danger_advice():
+    for name, text in response_texts():
+        if name in {"utter_opening", "utter_immediate_danger"}:
+            assert "press 55" in text and "18000" in text
