@@ -19,7 +19,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install language train check test evaluate run chat clean
+.PHONY: help install language train check lint test evaluate run chat clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,9 +47,14 @@ train: $(MODEL) ## Train the model (only when data, config or components changed
 check: $(VENV)/.installed ## Validate the dialogue data with no warnings allowed
 	$(RASA) data validate --data $(TRAINING_DATA) --fail-on-warnings
 
-test: check train ## Every check: validation, training, pytest, test stories
+lint: $(VENV)/.installed ## Lint and format-check the Python code (ruff)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: check lint train ## Every check: validation, training, pytest, test stories, held-out scores
 	$(PY) -m pytest
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
+	$(MAKE) --no-print-directory evaluate
 
 evaluate: train ## Score understanding on the held-out set (tests/nlu_holdout.yml)
 	$(PY) scripts/evaluate.py --model $(MODEL) --holdout tests/nlu_holdout.yml --out results/holdout

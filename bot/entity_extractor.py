@@ -49,9 +49,7 @@ def phrase_entities_in(doc: Doc) -> List[Dict[Text, Any]]:
     ]
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class PhraseEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Adds warning signs and relationships found by the spaCy entity ruler."""
 

@@ -79,9 +79,7 @@ def build_pipeline(
         (RELATIONSHIP_LABEL, load_relationships(relationships_file)),
     ):
         for entry_id, entry in entries.items():
-            entity_patterns += compiler.patterns(
-                entry["phrases"], label=label, pattern_id=entry_id
-            )
+            entity_patterns += compiler.patterns(entry["phrases"], label=label, pattern_id=entry_id)
     ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
     ruler.add_patterns(entity_patterns)
 

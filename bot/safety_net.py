@@ -51,9 +51,7 @@ def danger_phrases_in(doc: Doc) -> List[Span]:
     return [span for span in spans if not is_negated(span)]
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class DangerSafetyNet(GraphComponent, IntentClassifier):
     """Sets the intent to ``immediate_danger`` when a clear danger phrase is present."""
 

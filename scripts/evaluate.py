@@ -58,9 +58,7 @@ async def evaluate(model: Path, holdout: Path, out: Path) -> Dict[str, float]:
     """Returns the figures, writing Rasa's reports and plots to ``out``."""
     agent = Agent.load(str(model))
     out.mkdir(parents=True, exist_ok=True)
-    await run_evaluation(
-        str(holdout), agent.processor, output_directory=str(out), errors=True
-    )
+    await run_evaluation(str(holdout), agent.processor, output_directory=str(out), errors=True)
 
     examples = load_data(str(holdout)).intent_examples
     gold_intents: List[str] = []
@@ -93,7 +91,7 @@ async def evaluate(model: Path, holdout: Path, out: Path) -> Dict[str, float]:
     labels = sorted(set(gold_intents))
     intent_f1 = f1_score(gold_intents, predicted_intents, labels=labels, average="macro")
     sign_f1, sign_counts = value_f1(sign_pairs)
-    dangers = [p for g, p in zip(gold_intents, predicted_intents) if g == DANGER]
+    dangers = [p for g, p in zip(gold_intents, predicted_intents, strict=True) if g == DANGER]
     danger_recall = sum(p == DANGER for p in dangers) / len(dangers)
 
     figures = {

@@ -77,22 +77,47 @@ def rasa_url(tmp_path_factory) -> Iterator[str]:
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
     env = {**os.environ, "SANIC_HOST": "127.0.0.1", "PYTHONPATH": str(PROJECT_DIR)}
     commands = {
-        "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                    "--port", str(action_port)],
-        "rasa": [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--enable-api",
-                 "--interface", "127.0.0.1", "--port", str(rasa_port),
-                 "--endpoints", str(endpoints), "--credentials", "credentials.yml"],
+        "actions": [
+            sys.executable,
+            "-m",
+            "rasa_sdk",
+            "--actions",
+            "actions",
+            "--port",
+            str(action_port),
+        ],
+        "rasa": [
+            str(VENV_BIN / "rasa"),
+            "run",
+            "--model",
+            str(MODEL),
+            "--enable-api",
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(rasa_port),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            "credentials.yml",
+        ],
     }
     processes: List[subprocess.Popen] = []
     try:
         for name, command in commands.items():
             log = workdir / f"{name}.log"
             processes.append(
-                subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log.open("w"),
-                                 stderr=subprocess.STDOUT)
+                subprocess.Popen(
+                    command,
+                    cwd=PROJECT_DIR,
+                    env=env,
+                    stdout=log.open("w"),
+                    stderr=subprocess.STDOUT,
+                )
             )
-        wait_until_up(f"http://127.0.0.1:{action_port}/health", processes[0],
-                      workdir / "actions.log")
+        wait_until_up(
+            f"http://127.0.0.1:{action_port}/health", processes[0], workdir / "actions.log"
+        )
         wait_until_up(f"http://127.0.0.1:{rasa_port}/status", processes[1], workdir / "rasa.log")
         yield f"http://127.0.0.1:{rasa_port}"
     finally:
@@ -127,10 +152,16 @@ def parse(rasa_url: str, text: str) -> dict:
 @pytest.mark.parametrize(
     ("text", "intent", "signs"),
     [
-        ("my neighbour's curtains have been shut for days", "describe_warning_sign",
-         {"curtains_closed"}),
-        ("her phone is always off and she's stopped seeing her friends",
-         "describe_warning_sign", {"phone_off", "withdrawn"}),
+        (
+            "my neighbour's curtains have been shut for days",
+            "describe_warning_sign",
+            {"curtains_closed"},
+        ),
+        (
+            "her phone is always off and she's stopped seeing her friends",
+            "describe_warning_sign",
+            {"phone_off", "withdrawn"},
+        ),
         ("there's a man with a knife outside her door right now", "immediate_danger", set()),
         ("actually it's me, he follows me everywhere", "self_victim", {"followed"}),
     ],
@@ -167,7 +198,7 @@ BAD_INPUTS = [
     "\n\t",
     "a" * 10_000,
     "my neighbour never opens her curtains " * 270,
-    "\U0001F622\U0001F622\U0001F622",
+    "\U0001f622\U0001f622\U0001f622",
     "\u6211\u7684\u90bb\u5c45\u5f88\u5bb3\u6015",
     "\u0645\u0631\u062d\u0628\u0627 \u0643\u064a\u0641 \u062d\u0627\u0644\u0643",
     "<script>alert('x')</script>",
@@ -176,7 +207,7 @@ BAD_INPUTS = [
     "1 OR 1=1",
     "{{7*7}} ${7*7} {new_signs}",
     "\u0000\u0007\u001b[31m",
-    "/nonexistent_intent{\"x\": 1}",
+    '/nonexistent_intent{"x": 1}',
 ]
 # "/restart" is left out on purpose: Rasa reads "/intent" text as a button
 # payload, and /restart silently starts a new conversation. The public web

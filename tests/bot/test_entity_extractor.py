@@ -34,7 +34,9 @@ def test_entities_found_earlier_in_the_pipeline_are_kept(nlp):
     assert extracted(nlp, "hello", earlier) == earlier
 
 
-@pytest.mark.parametrize("text", ["", "   ", "\U0001F622\U0001F622", "\u0645\u0631\u062d\u0628\u0627"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "\U0001f622\U0001f622", "\u0645\u0631\u062d\u0628\u0627"]
+)
 def test_odd_input_gives_no_entities_and_no_error(nlp, text):
     assert extracted(nlp, text) == []
 
