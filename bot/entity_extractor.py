@@ -1,7 +1,7 @@
 """Warning signs and relationships as entities whose value is always a canonical id.
 
-The spaCy pipeline's entity ruler (built from ``data/warning_signs.yml`` and
-``data/relationships.yml``) marks each phrase with its id. This component turns
+The spaCy pipeline's rulers (built from ``data/warning_signs.yml`` and
+``data/relationships.yml``) mark each phrase with its id. This component turns
 those marks into Rasa entities, for example
 ``{"entity": "warning_sign", "value": "curtains_closed"}``, so a value is
 always one of the ids in the phrase files: the contract other parts rely on.
@@ -28,25 +28,33 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
 
-from bot.language import PHRASE_ENTITY_LABELS
+from bot.language import RELATIONSHIP_SPANS_KEY, WARNING_SIGN_LABEL
+
+
+def as_entity(span: Span) -> Dict[Text, Any]:
+    """Returns a ruler's mark as a Rasa entity named by its label."""
+    return {
+        ENTITY_ATTRIBUTE_TYPE: span.label_,
+        ENTITY_ATTRIBUTE_VALUE: span.id_,
+        ENTITY_ATTRIBUTE_START: span.start_char,
+        ENTITY_ATTRIBUTE_END: span.end_char,
+        ENTITY_ATTRIBUTE_CONFIDENCE: 1.0,
+        TEXT: span.text,
+    }
 
 
 def phrase_entities_in(doc: Doc) -> List[Dict[Text, Any]]:
-    """Returns the entity ruler's marks in the doc, as Rasa entities."""
-    return [
-        {
-            ENTITY_ATTRIBUTE_TYPE: ent.label_,
-            ENTITY_ATTRIBUTE_VALUE: ent.ent_id_,
-            ENTITY_ATTRIBUTE_START: ent.start_char,
-            ENTITY_ATTRIBUTE_END: ent.end_char,
-            ENTITY_ATTRIBUTE_CONFIDENCE: 1.0,
-            TEXT: ent.text,
-        }
-        for ent in doc.ents
-        if ent.label_ in PHRASE_ENTITY_LABELS and ent.ent_id_
-    ]
+    """Returns the rulers' warning signs and relationships, in text order."""
+    signs = [ent for ent in doc.ents if ent.label_ == WARNING_SIGN_LABEL and ent.id_]
+    relationships = []
+    if RELATIONSHIP_SPANS_KEY in doc.spans:
+        # Overlapping relationship phrases ("my sister", "my big sister"): the longest.
+        relationships = filter_spans(doc.spans[RELATIONSHIP_SPANS_KEY])
+    found = sorted(signs + relationships, key=lambda span: span.start)
+    return [as_entity(span) for span in found]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

@@ -7,9 +7,11 @@ pipeline is made from code and data in this repository:
 * ``spacy.blank("en")``: spaCy's rule-based English tokenizer;
 * a lookup lemmatizer (tables from spacy-lookups-data, copied into the
   pipeline when it is built, so nothing is read from that package at run time);
-* an entity ruler that marks warning signs (``data/warning_signs.yml``) and
-  relationships (``data/relationships.yml``), each match carrying its
-  canonical id;
+* an entity ruler that marks warning signs (``data/warning_signs.yml``),
+  each match carrying its canonical sign id;
+* a span ruler that marks relationships (``data/relationships.yml``). Spans,
+  unlike entities, may overlap, so "sat outside my mum's house" keeps both the
+  sign and the relationship;
 * a span ruler that marks danger phrases (``data/danger_phrases.yml``) for the
   safety net.
 
@@ -44,8 +46,7 @@ DANGER_PHRASES_FILE = PROJECT_DIR / "data" / "danger_phrases.yml"
 
 WARNING_SIGN_LABEL = "warning_sign"
 RELATIONSHIP_LABEL = "relationship"
-# The entity ruler's labels are the Rasa entity names they become.
-PHRASE_ENTITY_LABELS = (WARNING_SIGN_LABEL, RELATIONSHIP_LABEL)
+RELATIONSHIP_SPANS_KEY = "relationship"
 DANGER_LABEL = "danger"
 DANGER_SPANS_KEY = "danger"
 PIPELINE_NAME = "en_welfare"
@@ -73,15 +74,25 @@ def build_pipeline(
     nlp.initialize()
 
     compiler = PhraseCompiler(nlp, lemma_lookup)
-    entity_patterns = []
-    for label, entries in (
-        (WARNING_SIGN_LABEL, load_warning_signs(warning_signs_file)),
-        (RELATIONSHIP_LABEL, load_relationships(relationships_file)),
-    ):
-        for entry_id, entry in entries.items():
-            entity_patterns += compiler.patterns(entry["phrases"], label=label, pattern_id=entry_id)
-    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
-    ruler.add_patterns(entity_patterns)
+    sign_patterns = []
+    for sign_id, sign in load_warning_signs(warning_signs_file).items():
+        sign_patterns += compiler.patterns(
+            sign["phrases"], label=WARNING_SIGN_LABEL, pattern_id=sign_id
+        )
+    nlp.add_pipe("entity_ruler", config={"overwrite_ents": True}).add_patterns(sign_patterns)
+
+    relationship_patterns = []
+    for relationship_id, entry in load_relationships(relationships_file).items():
+        # "my sister" must not become "her sister": whose relationship it is matters.
+        relationship_patterns += compiler.patterns(
+            entry["phrases"],
+            label=RELATIONSHIP_LABEL,
+            pattern_id=relationship_id,
+            any_person=False,
+        )
+    nlp.add_pipe(
+        "span_ruler", name="relationship_ruler", config={"spans_key": RELATIONSHIP_SPANS_KEY}
+    ).add_patterns(relationship_patterns)
 
     danger_ruler = nlp.add_pipe(
         "span_ruler", name="danger_ruler", config={"spans_key": DANGER_SPANS_KEY}

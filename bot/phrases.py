@@ -22,6 +22,14 @@ MAX_GAP_WORDS = 3
 # spaCy splits "hasn't" into "has" + "n't"; phones type the curly apostrophe.
 APOSTROPHES = ("'", "\u2019")
 
+# People describe the same sign about anyone: "checks her phone", "checks his
+# phone", "checks my phone". A pronoun in a phrase stands for any of its group.
+PRONOUN_GROUPS = (
+    frozenset({"her", "him", "his", "them", "their", "me", "my", "hers", "theirs"}),
+    frozenset({"she", "he", "they", "i"}),
+    frozenset({"herself", "himself", "themselves", "myself", "themself"}),
+)
+
 TokenPattern = List[Dict[str, Any]]
 
 
@@ -86,31 +94,49 @@ class PhraseCompiler:
             forms_by_lemma[lemma.lower()].add(form.lower())
         self.forms_by_lemma = forms_by_lemma
 
-    def forms(self, word: str) -> List[str]:
-        """Returns every lower-case form that the word should match."""
+    def forms(self, word: str, *, any_person: bool = True) -> List[str]:
+        """Returns every lower-case form that the word should match.
+
+        Args:
+            word: one token of a phrase.
+            any_person: whether a pronoun stands for its whole group.
+        """
         lower = word.lower()
+        for group in PRONOUN_GROUPS if any_person else ():
+            if lower in group:
+                return sorted(group)
         lemma = self.lemma_lookup.get(lower, lower).lower()
+        # Forms of the word as written count too: the table maps "number" to
+        # "numb", but "numbers" to "number".
         forms = {lower, lemma} | self.forms_by_lemma.get(lemma, set())
+        forms |= self.forms_by_lemma.get(lower, set())
         for form in list(forms):
             for apostrophe in APOSTROPHES:
                 forms.add(form.replace("'", apostrophe))
         return sorted(forms)
 
-    def compile(self, phrase: str) -> TokenPattern:
+    def compile(self, phrase: str, *, any_person: bool = True) -> TokenPattern:
         """Returns the token pattern for one phrase."""
         pattern: TokenPattern = []
         for index, chunk in enumerate(phrase.split(GAP)):
             if index > 0:
                 pattern.extend({"OP": "?"} for _ in range(MAX_GAP_WORDS))
             for token in self.nlp.make_doc(chunk.strip()):
-                pattern.append({"LOWER": {"IN": self.forms(token.text)}})
+                forms = self.forms(token.text, any_person=any_person)
+                pattern.append({"LOWER": {"IN": forms}})
         if not pattern or "OP" in pattern[0] or "OP" in pattern[-1]:
             raise PhraseFileError(f"phrase '{phrase}' must start and end with a word")
         return pattern
 
-    def patterns(self, phrases: Iterable[str], *, label: str, pattern_id: str) -> List[dict]:
+    def patterns(
+        self, phrases: Iterable[str], *, label: str, pattern_id: str, any_person: bool = True
+    ) -> List[dict]:
         """Returns ruler patterns for phrases, all with one label and id."""
         return [
-            {"label": label, "pattern": self.compile(phrase), "id": pattern_id}
+            {
+                "label": label,
+                "pattern": self.compile(phrase, any_person=any_person),
+                "id": pattern_id,
+            }
             for phrase in phrases
         ]

@@ -20,6 +20,8 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.utils.spacy_utils import SpacyNLP
 from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_VALUE,
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
@@ -32,6 +34,7 @@ from spacy.tokens import Doc, Span
 from bot.language import DANGER_SPANS_KEY
 
 DANGER_INTENT = "immediate_danger"
+PAST_ONLY_SIGN = "shouting"
 # "he's not got a knife", "she is not in danger right now": a negation within
 # two words before the phrase cancels it. Further back it usually belongs to
 # another clause ("I don't know what to do, he's got a knife").
@@ -81,6 +84,14 @@ class DangerSafetyNet(GraphComponent, IntentClassifier):
 
     @staticmethod
     def _mark_as_danger(message: Message) -> None:
+        # The "shouting" sign means shouting heard before; screaming in a
+        # message about danger now is the danger itself, not a past sign.
+        entities = message.get(ENTITIES) or []
+        message.set(
+            ENTITIES,
+            [e for e in entities if e.get(ENTITY_ATTRIBUTE_VALUE) != PAST_ONLY_SIGN],
+            add_to_output=True,
+        )
         danger = {INTENT_NAME_KEY: DANGER_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
         ranking = [
             intent

@@ -60,3 +60,14 @@ def test_broken_yaml_names_the_file(tmp_path: Path):
     path.write_text("danger_phrases: [unclosed\n")
     with pytest.raises(PhraseFileError, match="danger.yml"):
         load_danger_phrases(path)
+
+
+def test_a_pronoun_stands_for_any_person(compiler):
+    assert {"her", "his", "my", "their"} <= set(compiler.forms("her"))
+    assert {"she", "he", "i", "they"} <= set(compiler.forms("She"))
+
+
+def test_forms_whose_lemma_is_the_word_as_written_count():
+    table = {"number": "numb", "numbers": "number"}
+    compiler = PhraseCompiler(spacy.blank("en"), table)
+    assert "numbers" in compiler.forms("number")

@@ -2,7 +2,7 @@
 
 import pytest
 from rasa.nlu.constants import SPACY_DOCS
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.safety_net import DangerSafetyNet
@@ -70,3 +70,23 @@ def test_a_message_without_a_spacy_doc_is_left_alone(safety_net):
     message.set(INTENT, {"name": "greet", "confidence": 0.9})
     [message] = safety_net.process([message])
     assert message.get(INTENT)["name"] == "greet"
+
+
+def test_screaming_now_is_danger_not_the_past_shouting_sign(nlp, safety_net):
+    message = classified(nlp, "she's screaming for help right now")
+    message.set(
+        ENTITIES,
+        [
+            {"entity": "warning_sign", "value": "shouting"},
+            {"entity": "relationship", "value": "neighbour"},
+        ],
+    )
+    [message] = safety_net.process([message])
+    assert message.get(ENTITIES) == [{"entity": "relationship", "value": "neighbour"}]
+
+
+def test_shouting_heard_before_is_kept_when_there_is_no_danger(nlp, safety_net):
+    message = classified(nlp, "I heard shouting last week")
+    message.set(ENTITIES, [{"entity": "warning_sign", "value": "shouting"}])
+    [message] = safety_net.process([message])
+    assert message.get(ENTITIES) == [{"entity": "warning_sign", "value": "shouting"}]
