@@ -53,7 +53,7 @@ lint: $(VENV)/.installed ## Lint and format-check the Python code (ruff)
 
 test: check lint train ## Every check: validation, training, pytest, test stories, held-out scores
 	$(PY) -m pytest
-	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
+	$(RASA) test core --e2e --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
 	$(MAKE) --no-print-directory evaluate
 
 evaluate: train ## Score understanding on the held-out set (tests/nlu_holdout.yml)
