@@ -1,0 +1,63 @@
+"""Settings of the concern store, from the environment, with safe local defaults.
+
+Defaults suit one machine: an SQLite file and a key file in ``var/`` (ignored
+by git), both created on first use. In production set
+``CONCERNS_DATABASE_URL`` (any SQLAlchemy URL, e.g. PostgreSQL) and
+``CONCERNS_KEY`` (a Fernet key) instead.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional
+
+import sqlalchemy as sa
+
+from bot.concern_store import ConcernStore, load_or_create_key
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+# 90 days: long enough for the concern team to act and for a follow-up, short
+# enough that reports about people are not kept without purpose.
+DEFAULT_RETENTION_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the concern store lives and how long it keeps submissions."""
+
+    database_url: str
+    key: Optional[bytes]
+    key_file: Path
+    retention_days: int
+
+    @classmethod
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> Settings:
+        """Returns the settings from environment variables, defaulting to ``var/``."""
+        environ = os.environ if environ is None else environ
+        data_dir = Path(environ.get("CONCERNS_DATA_DIR", PROJECT_DIR / "var"))
+        key = environ.get("CONCERNS_KEY")
+        return cls(
+            database_url=environ.get(
+                "CONCERNS_DATABASE_URL", f"sqlite:///{data_dir / 'concerns.db'}"
+            ),
+            key=key.encode() if key else None,
+            key_file=Path(environ.get("CONCERNS_KEY_FILE", data_dir / "concerns.key")),
+            retention_days=int(environ.get("CONCERNS_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)),
+        )
+
+    def open_store(self) -> ConcernStore:
+        """Returns a store on the configured database, its tables created."""
+        if self.database_url.startswith("sqlite:///"):
+            Path(self.database_url.removeprefix("sqlite:///")).parent.mkdir(
+                parents=True, exist_ok=True
+            )
+            # Writers queue for up to 30 s instead of failing at once with
+            # "database is locked" when several submit together.
+            engine = sa.create_engine(self.database_url, connect_args={"timeout": 30})
+        else:
+            engine = sa.create_engine(self.database_url, pool_pre_ping=True)
+        store = ConcernStore(engine, self.key or load_or_create_key(self.key_file))
+        store.create_schema()
+        return store

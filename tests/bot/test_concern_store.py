@@ -1,0 +1,159 @@
+"""The concern store keeps submissions encrypted, loses nothing, and audits staff access."""
+
+import datetime as dt
+import re
+import stat
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
+
+from bot.concern_store import (
+    ConcernStore,
+    ConcernStoreUnavailable,
+    UnknownReference,
+    concerns,
+    hash_phrase,
+    phrase_matches,
+)
+from bot.settings import Settings
+
+# Invented content, distinctive enough to search the raw database file for.
+CONCERN = {
+    "noticed": "the curtains at number forty-two stay closed, invented example",
+    "warning_signs": ["curtains_closed", "phone_off"],
+    "relationship": "neighbour",
+    "location": "Invented Street, Exampletown",
+    "contact": "reporter@example.invalid",
+}
+REFERENCE = re.compile(r"^CON-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$")
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings.from_env({"CONCERNS_DATA_DIR": str(tmp_path)})
+
+
+@pytest.fixture
+def store(settings):
+    return settings.open_store()
+
+
+def test_a_submission_gets_an_unambiguous_reference_and_a_phrase(store):
+    receipt = store.submit(CONCERN)
+    assert REFERENCE.match(receipt.reference)
+    assert re.match(r"^[a-z]+-[a-z]+-[a-z]+-\d\d$", receipt.follow_up_phrase)
+
+
+def test_the_database_file_holds_no_free_text_or_contact_details(store, settings, tmp_path):
+    receipt = store.submit(CONCERN)
+    raw = (tmp_path / "concerns.db").read_bytes()
+    for secret in ("forty-two", "Invented Street", "reporter@example.invalid", "curtains"):
+        assert secret.encode() not in raw
+    assert receipt.follow_up_phrase.encode() not in raw
+    assert receipt.reference.encode() in raw
+
+
+def test_the_key_file_is_created_for_the_owner_only(store, settings):
+    assert stat.S_IMODE(settings.key_file.stat().st_mode) == 0o600
+
+
+def test_staff_read_the_content_back_decrypted(store):
+    receipt = store.submit(CONCERN)
+    record = store.read(receipt.reference, actor="officer-a", reason="triage")
+    assert {key: record[key] for key in CONCERN} == CONCERN
+    assert record["status"] == "received"
+
+
+def test_the_follow_up_phrase_is_kept_only_as_a_slow_hash():
+    stored = hash_phrase("otter-maple-river-42")
+    assert stored.startswith("scrypt$") and "otter" not in stored
+    assert phrase_matches("Otter Maple River 42", stored)
+    assert not phrase_matches("otter-maple-river-43", stored)
+    assert not phrase_matches("otter-maple-river-42", "not a hash")
+
+
+def test_a_failed_commit_gives_no_reference_and_stores_nothing(store):
+    def refuse_commit(connection):
+        raise RuntimeError("disk full (simulated)")
+
+    sa.event.listen(store.engine, "commit", refuse_commit)
+    with pytest.raises(Exception, match="disk full"):
+        store.submit(CONCERN)
+    sa.event.remove(store.engine, "commit", refuse_commit)
+    with store.engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(concerns)).scalar() == 0
+
+
+def test_an_unreachable_database_is_reported_and_a_retry_works(store, settings, tmp_path):
+    working_engine = store.engine
+    store.engine = sa.create_engine(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}")
+    with pytest.raises(ConcernStoreUnavailable):
+        store.submit(CONCERN)
+    store.engine = working_engine
+    receipt = store.submit(CONCERN)
+    assert store.read(receipt.reference, actor="officer-a", reason="retry check")
+
+
+def test_fifty_submissions_at_once_all_land_with_distinct_references(store):
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        receipts = list(pool.map(lambda _: store.submit(CONCERN), range(50)))
+    references = {receipt.reference for receipt in receipts}
+    assert len(references) == 50
+    listed = store.list_new(actor="officer-a", reason="count")
+    assert {row["reference"] for row in listed} == references
+
+
+def test_every_staff_access_is_audited(store):
+    receipt = store.submit(CONCERN)
+    store.list_new(actor="officer-a", reason="morning triage")
+    store.read(receipt.reference, actor="officer-b", reason="case 1")
+    store.export(actor="officer-b", reason="case system")
+    store.mark_reviewed(receipt.reference, actor="officer-b", reason="done")
+    store.erase(receipt.reference, actor="officer-c", reason="request to erase")
+    trail = [(row["actor"], row["action"], row["reference"]) for row in store.audit_trail()]
+    assert trail == [
+        ("officer-a", "list", None),
+        ("officer-b", "read", receipt.reference),
+        ("officer-b", "export", None),
+        ("officer-b", "mark_reviewed", receipt.reference),
+        ("officer-c", "erase", receipt.reference),
+    ]
+    assert all(row["at"] and row["reason"] for row in store.audit_trail())
+
+
+def test_reviewed_submissions_leave_the_new_list(store):
+    first, second = store.submit(CONCERN), store.submit(CONCERN)
+    store.mark_reviewed(first.reference, actor="officer-a", reason="done")
+    listed = store.list_new(actor="officer-a", reason="triage")
+    assert [row["reference"] for row in listed] == [second.reference]
+
+
+@pytest.mark.parametrize("action", ["read", "mark_reviewed", "erase"])
+def test_an_unknown_reference_is_refused(store, action):
+    with pytest.raises(UnknownReference):
+        getattr(store, action)("CON-AAAA-AAAA", actor="officer-a", reason="check")
+
+
+def test_purge_removes_only_submissions_past_retention(settings):
+    now = dt.datetime(2026, 11, 24, 12, 0)
+    store = settings.open_store()
+    store.clock = lambda: now - dt.timedelta(days=91)
+    old = store.submit(CONCERN)
+    store.clock = lambda: now - dt.timedelta(days=89)
+    recent = store.submit(CONCERN)
+    store.clock = lambda: now
+    assert store.purge_expired(retention_days=90, actor="retention-job") == 1
+    with pytest.raises(UnknownReference):
+        store.read(old.reference, actor="officer-a", reason="check")
+    assert store.read(recent.reference, actor="officer-a", reason="check")
+    purge = [row for row in store.audit_trail() if row["action"] == "purge"]
+    assert purge[0]["actor"] == "retention-job" and "1 removed" in purge[0]["reason"]
+
+
+def test_a_store_opened_with_another_key_cannot_read_old_submissions(store, tmp_path):
+    receipt = store.submit(CONCERN)
+    other = ConcernStore(store.engine, Fernet.generate_key())
+    with pytest.raises(Exception, match="cannot be decrypted"):
+        other.read(receipt.reference, actor="officer-a", reason="check")
