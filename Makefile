@@ -19,7 +19,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install language train check lint test evaluate run chat clean
+.PHONY: help install language train check lint services test evaluate run chat clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,8 +51,13 @@ lint: $(VENV)/.installed ## Lint and format-check the Python code (ruff)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+services: ## Start PostgreSQL on loopback for the storage tests and print its URL
+	@scripts/services
+
 test: check lint train ## Every check: validation, training, pytest, test stories, held-out scores
-	$(PY) -m pytest
+	@if url=$$(scripts/services); then export CONCERNS_TEST_DATABASE_URL=$$url; \
+	else echo "!!! WARNING: PostgreSQL could not start; the storage tests run on SQLite only !!!"; fi; \
+	$(PY) -m pytest -rs
 	$(RASA) test core --e2e --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
 	$(MAKE) --no-print-directory evaluate
 
