@@ -11,27 +11,22 @@ import functools
 from pathlib import Path
 from typing import Any, Dict, Iterable, List
 
-import yaml
+from bot.phrases import load_warning_signs, read_yaml
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-
-
-def _read(name: str) -> Dict[str, Any]:
-    with (DATA_DIR / name).open(encoding="utf-8") as stream:
-        return yaml.safe_load(stream)
 
 
 @functools.lru_cache(maxsize=1)
 def warning_sign_labels() -> Dict[str, str]:
     """Returns each canonical warning-sign id with the plain words said back."""
-    signs = _read("warning_signs.yml")["warning_signs"]
+    signs = load_warning_signs(DATA_DIR / "warning_signs.yml")
     return {sign_id: sign["label"] for sign_id, sign in signs.items()}
 
 
 @functools.lru_cache(maxsize=1)
 def agencies() -> Dict[str, Any]:
     """Returns the agency list as written in ``data/agencies.yml``."""
-    return _read("agencies.yml")
+    return read_yaml(DATA_DIR / "agencies.yml")
 
 
 def plain_list(items: Iterable[str]) -> str:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Sequence, Set
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Sequence, Set
 
 import yaml
-from spacy.language import Language
+
+if TYPE_CHECKING:  # the action server reads phrase files without loading spaCy
+    from spacy.language import Language
 
 GAP = "..."
 # Three words is enough for "curtains are always shut" without letting a
@@ -86,7 +88,7 @@ class PhraseCompiler:
             find every form of each word.
     """
 
-    def __init__(self, nlp: Language, lemma_lookup: Mapping[str, str]) -> None:
+    def __init__(self, nlp: "Language", lemma_lookup: Mapping[str, str]) -> None:
         self.nlp = nlp
         self.lemma_lookup = lemma_lookup
         forms_by_lemma: Dict[str, Set[str]] = defaultdict(set)
