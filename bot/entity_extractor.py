@@ -59,7 +59,7 @@ def phrase_entities_in(doc: Doc) -> List[Dict[Text, Any]]:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class PhraseEntityExtractor(GraphComponent, EntityExtractorMixin):
-    """Adds warning signs and relationships found by the spaCy entity ruler."""
+    """Adds the warning signs and relationships that the spaCy rulers marked."""
 
     @classmethod
     def required_components(cls) -> List[Type]:
