@@ -19,10 +19,10 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence
 
 import sqlalchemy as sa
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -45,6 +45,11 @@ FOLLOW_UP_WORDS = (
 # scrypt at n=2**14 takes tens of milliseconds: cheap once, costly to guess at scale.
 SCRYPT_PARAMS = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 REFERENCE_ATTEMPTS = 5
+# Follow-up by reference: 5 wrong tries per reference in 15 minutes, then every
+# try is refused until the window passes. Enough for typing mistakes, far too
+# few to guess a phrase from 144**3 * 90 (about 270 million).
+FOLLOW_UP_FAILURES_ALLOWED = 5
+FOLLOW_UP_WINDOW = dt.timedelta(minutes=15)
 
 NEW = "received"
 REVIEWED = "reviewed"
@@ -61,6 +66,25 @@ concerns = sa.Table(
     sa.Column("reviewed_at", sa.DateTime),
     sa.Column("follow_up_hash", sa.String(200), nullable=False),
     sa.Column("sealed", sa.LargeBinary, nullable=False),
+)
+
+# What the person who submitted adds later, by reference and phrase.
+additions = sa.Table(
+    "concern_additions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("concern_id", sa.Integer, sa.ForeignKey("concerns.id"), nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("sealed", sa.LargeBinary, nullable=False),
+)
+
+# Wrong follow-up tries, by the reference typed (which may not exist).
+follow_up_failures = sa.Table(
+    "follow_up_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("reference", sa.String(40), nullable=False, index=True),
+    sa.Column("at", sa.DateTime, nullable=False),
 )
 
 audit_log = sa.Table(
@@ -85,6 +109,13 @@ class ConcernStoreUnavailable(ConcernStoreError):
 
 class UnknownReference(ConcernStoreError):
     """No submission has this reference."""
+
+
+class FollowUpRefused(ConcernStoreError):
+    """The reference or the phrase is wrong, or too many tries were made.
+
+    Deliberately one error for all three, so a caller cannot learn which.
+    """
 
 
 @dataclass(frozen=True)
@@ -129,6 +160,14 @@ def phrase_matches(phrase: str, stored_hash: str) -> bool:
     return hmac.compare_digest(expected, stored_hash)
 
 
+def normalise_reference(reference: str) -> str:
+    """Upper-cases and tidies a typed reference: " con 7kqm px3d" -> "CON-7KQM-PX3D"."""
+    chars = "".join(ch for ch in reference.upper() if ch.isalnum())
+    if len(chars) == 11 and chars.startswith(REFERENCE_PREFIX):
+        return f"{chars[:3]}-{chars[3:7]}-{chars[7:]}"
+    return reference.strip()[:40]
+
+
 def normalise_phrase(phrase: str) -> str:
     """Lower-cases and joins with hyphens, so "Otter Maple River 42" is accepted."""
     return "-".join(phrase.lower().replace("-", " ").split())
@@ -157,16 +196,24 @@ class ConcernStore:
 
     Args:
         engine: any SQLAlchemy engine (SQLite by default, PostgreSQL in production).
-        key: a Fernet key for the sealed content.
+        key: the Fernet key that seals new content.
+        old_keys: earlier keys, still accepted for reading until ``rotate_key``
+            has re-sealed everything with ``key``.
         clock: returns "now"; replaced in tests of retention.
     """
 
     def __init__(
-        self, engine: Engine, key: bytes, *, clock: Callable[[], dt.datetime] = utcnow
+        self,
+        engine: Engine,
+        key: bytes,
+        *,
+        old_keys: Sequence[bytes] = (),
+        clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self.engine = engine
-        self.cipher = Fernet(key)
+        self.cipher = MultiFernet([Fernet(k) for k in (key, *old_keys)])
         self.clock = clock
+        self._decoy_hash: Optional[str] = None
 
     def create_schema(self) -> None:
         """Creates the tables if they do not exist yet."""
@@ -198,6 +245,28 @@ class ConcernStore:
             return Receipt(reference=reference, follow_up_phrase=phrase)
         raise ConcernStoreUnavailable("no free reference was found")
 
+    def follow_up(self, reference: str, phrase: str) -> Dict[str, Any]:
+        """Returns the status of one's own submission, given its reference and phrase.
+
+        Raises:
+            FollowUpRefused: the same for a wrong reference, a wrong phrase, or
+                too many wrong tries.
+        """
+        row = self._verified(reference, phrase)
+        return {"reference": row.reference, "status": row.status}
+
+    def add_information(self, reference: str, phrase: str, text: str) -> None:
+        """Adds what the person who submitted wants to add, sealed like the rest."""
+        row = self._verified(reference, phrase)
+        with self._transaction() as connection:
+            connection.execute(
+                additions.insert().values(
+                    concern_id=row.id,
+                    created_at=self.clock(),
+                    sealed=self._seal({"text": text}),
+                )
+            )
+
     # The concern team's side: every call is audited -------------------------
 
     def list_new(self, *, actor: str, reason: str) -> List[Dict[str, Any]]:
@@ -214,45 +283,70 @@ class ConcernStore:
 
     def read(self, reference: str, *, actor: str, reason: str) -> Dict[str, Any]:
         """Returns one submission with its content decrypted."""
-        with self._transaction() as connection:
-            row = self._row(connection, reference)
-            self._audit(connection, actor, "read", reference, reason)
-        return self._as_record(row)
+
+        def read_row(connection: sa.engine.Connection, row: sa.engine.Row) -> Dict[str, Any]:
+            return self._as_record(row, self._additions(connection, [row.id]).get(row.id, []))
+
+        return self._on_concern(reference, "read", actor, reason, read_row)
 
     def export(self, *, actor: str, reason: str) -> List[Dict[str, Any]]:
         """Returns every submission, decrypted, for the force's case system."""
         with self._transaction() as connection:
-            rows = connection.execute(sa.select(concerns).order_by(concerns.c.created_at))
-            records = [self._as_record(row) for row in rows]
+            rows = list(connection.execute(sa.select(concerns).order_by(concerns.c.created_at)))
+            added = self._additions(connection, [row.id for row in rows])
+            records = [self._as_record(row, added.get(row.id, [])) for row in rows]
             self._audit(connection, actor, "export", None, reason)
         return records
 
     def mark_reviewed(self, reference: str, *, actor: str, reason: str) -> None:
         """Marks one submission as reviewed."""
-        with self._transaction() as connection:
-            self._row(connection, reference)
+
+        def review(connection: sa.engine.Connection, row: sa.engine.Row) -> None:
             connection.execute(
                 concerns.update()
-                .where(concerns.c.reference == reference)
+                .where(concerns.c.id == row.id)
                 .values(status=REVIEWED, reviewed_at=self.clock())
             )
-            self._audit(connection, actor, "mark_reviewed", reference, reason)
+
+        self._on_concern(reference, "mark_reviewed", actor, reason, review)
 
     def erase(self, reference: str, *, actor: str, reason: str) -> None:
-        """Deletes one submission for good."""
-        with self._transaction() as connection:
-            self._row(connection, reference)
-            connection.execute(concerns.delete().where(concerns.c.reference == reference))
-            self._audit(connection, actor, "erase", reference, reason)
+        """Deletes one submission, and what was added to it, for good."""
+
+        def delete(connection: sa.engine.Connection, row: sa.engine.Row) -> None:
+            self._delete(connection, concerns.c.id == row.id)
+
+        self._on_concern(reference, "erase", actor, reason, delete)
 
     def purge_expired(self, *, retention_days: int, actor: str) -> int:
         """Deletes submissions older than the retention period; returns how many."""
         cutoff = self.clock() - dt.timedelta(days=retention_days)
         with self._transaction() as connection:
-            result = connection.execute(concerns.delete().where(concerns.c.created_at < cutoff))
-            reason = f"retention: older than {retention_days} days ({result.rowcount} removed)"
+            removed = self._delete(connection, concerns.c.created_at < cutoff)
+            reason = f"retention: older than {retention_days} days ({removed} removed)"
             self._audit(connection, actor, "purge", None, reason)
-        return result.rowcount
+            # Wrong follow-up tries only matter within their window.
+            connection.execute(
+                follow_up_failures.delete().where(
+                    follow_up_failures.c.at < self.clock() - FOLLOW_UP_WINDOW
+                )
+            )
+        return removed
+
+    def rotate_key(self, *, actor: str) -> int:
+        """Re-seals every submission with the current key; returns how many rows."""
+        with self._transaction() as connection:
+            count = 0
+            for table in (concerns, additions):
+                for row in list(connection.execute(sa.select(table.c.id, table.c.sealed))):
+                    connection.execute(
+                        table.update()
+                        .where(table.c.id == row.id)
+                        .values(sealed=self._rotate(row.sealed))
+                    )
+                    count += 1
+            self._audit(connection, actor, "rotate_key", None, f"{count} rows re-sealed")
+        return count
 
     def audit_trail(self) -> List[Dict[str, Any]]:
         """Returns the audit log, oldest first."""
@@ -269,6 +363,79 @@ class ConcernStore:
                 yield connection
         except SQLAlchemyError as error:
             raise ConcernStoreUnavailable("the concern database cannot be reached") from error
+
+    def _on_concern(
+        self,
+        reference: str,
+        action: str,
+        actor: str,
+        reason: str,
+        work: Callable[[sa.engine.Connection, sa.engine.Row], Any],
+    ) -> Any:
+        """Does staff work on one submission, audited; a refused try is audited too."""
+        try:
+            with self._transaction() as connection:
+                result = work(connection, self._row(connection, reference))
+                self._audit(connection, actor, action, reference, reason)
+            return result
+        except UnknownReference:
+            with self._transaction() as connection:
+                self._audit(connection, actor, f"{action}_refused", reference[:13], reason)
+            raise
+
+    def _verified(self, reference: str, phrase: str) -> sa.engine.Row:
+        """Returns the row if reference and phrase match and tries are not used up."""
+        reference = normalise_reference(reference)
+        since = self.clock() - FOLLOW_UP_WINDOW
+        with self._transaction() as connection:
+            failures = connection.execute(
+                sa.select(sa.func.count())
+                .select_from(follow_up_failures)
+                .where(follow_up_failures.c.reference == reference)
+                .where(follow_up_failures.c.at >= since)
+            ).scalar()
+            row = connection.execute(
+                sa.select(concerns).where(concerns.c.reference == reference)
+            ).first()
+            # Hash even when the reference is unknown, so the answer takes as long.
+            stored = row.follow_up_hash if row is not None else self._decoy()
+            matches = phrase_matches(phrase, stored) and row is not None
+            if not matches:
+                connection.execute(
+                    follow_up_failures.insert().values(reference=reference, at=self.clock())
+                )
+        if failures >= FOLLOW_UP_FAILURES_ALLOWED or not matches:
+            raise FollowUpRefused()
+        return row
+
+    def _decoy(self) -> str:
+        if self._decoy_hash is None:
+            self._decoy_hash = hash_phrase(new_follow_up_phrase())
+        return self._decoy_hash
+
+    @staticmethod
+    def _delete(connection: sa.engine.Connection, condition: Any) -> int:
+        ids = sa.select(concerns.c.id).where(condition).scalar_subquery()
+        connection.execute(additions.delete().where(additions.c.concern_id.in_(ids)))
+        return connection.execute(concerns.delete().where(condition)).rowcount
+
+    def _additions(
+        self, connection: sa.engine.Connection, concern_ids: List[int]
+    ) -> Dict[int, List[Dict[str, Any]]]:
+        query = (
+            sa.select(additions)
+            .where(additions.c.concern_id.in_(concern_ids))
+            .order_by(additions.c.id)
+        )
+        found: Dict[int, List[Dict[str, Any]]] = {}
+        for row in connection.execute(query):
+            found.setdefault(row.concern_id, []).append(
+                {
+                    "added_at": row.created_at.isoformat(timespec="seconds"),
+                    **self._unseal(row.sealed, row.concern_id),
+                }
+            )
+        return found
 
     @staticmethod
     def _row(connection: sa.engine.Connection, reference: str) -> sa.engine.Row:
@@ -295,13 +462,22 @@ class ConcernStore:
     def _seal(self, concern: Mapping[str, Any]) -> bytes:
         return self.cipher.encrypt(json.dumps(dict(concern), ensure_ascii=False).encode())
 
-    def _as_record(self, row: sa.engine.Row) -> Dict[str, Any]:
+    def _unseal(self, sealed: bytes, where: Any) -> Dict[str, Any]:
         try:
-            content = json.loads(self.cipher.decrypt(row.sealed))
+            return json.loads(self.cipher.decrypt(sealed))
         except InvalidToken as error:
             raise ConcernStoreError(
-                f"{row.reference} cannot be decrypted with this key (was the key rotated?)"
+                f"{where} cannot be decrypted with these keys (was an old key dropped?)"
             ) from error
+
+    def _rotate(self, sealed: bytes) -> bytes:
+        try:
+            return self.cipher.rotate(sealed)
+        except InvalidToken as error:
+            raise ConcernStoreError("a row cannot be decrypted with these keys") from error
+
+    def _as_record(self, row: sa.engine.Row, added: List[Dict[str, Any]]) -> Dict[str, Any]:
+        content = self._unseal(row.sealed, row.reference)
         return {
             "reference": row.reference,
             "created_at": row.created_at.isoformat(timespec="seconds"),
@@ -310,4 +486,5 @@ class ConcernStore:
             if row.reviewed_at
             else None,
             **content,
+            "additions": added,
         }

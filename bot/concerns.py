@@ -1,7 +1,7 @@
-"""The concern team's command line: list, read, review, export, erase and purge submissions.
+"""The concern team's command line: list, read, review, export, erase, purge, rotate the key.
 
 Run ``.venv/bin/python -m bot.concerns --help`` from the project directory.
-Every command but ``purge`` needs ``--reason``; every command is written to the
+Every command but ``purge`` and ``rotate-key`` needs ``--reason``; every command is written to the
 audit log with the acting officer (``--actor``, by default the login name).
 """
 
@@ -55,6 +55,9 @@ def parser() -> argparse.ArgumentParser:
             command.add_argument("--format", choices=("json", "csv"), default="json")
         command.add_argument("--reason", required=True, help="why (audited)")
     commands.add_parser("purge", help="delete submissions past the retention period")
+    commands.add_parser(
+        "rotate-key", help="re-seal everything with CONCERNS_KEY (old keys in CONCERNS_OLD_KEYS)"
+    )
     return main
 
 
@@ -80,6 +83,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         elif args.command == "erase":
             store.erase(args.reference, actor=args.actor, reason=args.reason)
             output = {"reference": args.reference, "erased": True}
+        elif args.command == "rotate-key":
+            output = {"re_sealed": store.rotate_key(actor=args.actor)}
         else:
             removed = store.purge_expired(retention_days=settings.retention_days, actor=args.actor)
             output = {"purged": removed, "retention_days": settings.retention_days}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Tuple
 
 import sqlalchemy as sa
 
@@ -29,6 +29,7 @@ class Settings:
 
     database_url: str
     key: Optional[bytes]
+    old_keys: Tuple[bytes, ...]
     key_file: Path
     retention_days: int
 
@@ -43,6 +44,11 @@ class Settings:
                 "CONCERNS_DATABASE_URL", f"sqlite:///{data_dir / 'concerns.db'}"
             ),
             key=key.encode() if key else None,
+            old_keys=tuple(
+                old.strip().encode()
+                for old in environ.get("CONCERNS_OLD_KEYS", "").split(",")
+                if old.strip()
+            ),
             key_file=Path(environ.get("CONCERNS_KEY_FILE", data_dir / "concerns.key")),
             retention_days=int(environ.get("CONCERNS_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)),
         )
@@ -58,6 +64,8 @@ class Settings:
             engine = sa.create_engine(self.database_url, connect_args={"timeout": 30})
         else:
             engine = sa.create_engine(self.database_url, pool_pre_ping=True)
-        store = ConcernStore(engine, self.key or load_or_create_key(self.key_file))
+        store = ConcernStore(
+            engine, self.key or load_or_create_key(self.key_file), old_keys=self.old_keys
+        )
         store.create_schema()
         return store

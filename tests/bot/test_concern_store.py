@@ -11,13 +11,19 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from bot.concern_store import (
+    FOLLOW_UP_FAILURES_ALLOWED,
+    FOLLOW_UP_WINDOW,
     ConcernStore,
+    ConcernStoreError,
     ConcernStoreUnavailable,
+    FollowUpRefused,
     UnknownReference,
+    additions,
     concerns,
     hash_phrase,
     metadata,
     phrase_matches,
+    utcnow,
 )
 from bot.settings import Settings
 
@@ -188,3 +194,72 @@ def test_a_store_opened_with_another_key_cannot_read_old_submissions(store, tmp_
     other = ConcernStore(store.engine, Fernet.generate_key())
     with pytest.raises(Exception, match="cannot be decrypted"):
         other.read(receipt.reference, actor="officer-a", reason="check")
+
+
+def test_the_person_who_submitted_can_follow_up_and_add_information(store):
+    receipt = store.submit(CONCERN)
+    typed = receipt.reference.lower().replace("-", " ")
+    assert store.follow_up(typed, receipt.follow_up_phrase.upper()) == {
+        "reference": receipt.reference,
+        "status": "received",
+    }
+    store.add_information(receipt.reference, receipt.follow_up_phrase, "invented: lights off too")
+    record = store.read(receipt.reference, actor="officer-a", reason="check")
+    assert [a["text"] for a in record["additions"]] == ["invented: lights off too"]
+
+
+def test_a_wrong_reference_and_a_wrong_phrase_are_refused_the_same_way(store):
+    receipt = store.submit(CONCERN)
+    with pytest.raises(FollowUpRefused) as wrong_phrase:
+        store.follow_up(receipt.reference, "otter-maple-river-42")
+    with pytest.raises(FollowUpRefused) as wrong_reference:
+        store.follow_up("CON-AAAA-AAAA", receipt.follow_up_phrase)
+    assert str(wrong_phrase.value) == str(wrong_reference.value)
+    assert type(wrong_phrase.value) is type(wrong_reference.value)
+
+
+def test_repeated_wrong_tries_are_throttled_even_for_the_right_phrase(store):
+    receipt = store.submit(CONCERN)
+    for _ in range(FOLLOW_UP_FAILURES_ALLOWED):
+        with pytest.raises(FollowUpRefused):
+            store.follow_up(receipt.reference, "wrong-words-here-10")
+    with pytest.raises(FollowUpRefused):
+        store.follow_up(receipt.reference, receipt.follow_up_phrase)
+    later = utcnow() + FOLLOW_UP_WINDOW + dt.timedelta(seconds=1)
+    store.clock = lambda: later
+    assert store.follow_up(receipt.reference, receipt.follow_up_phrase)["status"] == "received"
+
+
+def test_a_staff_try_on_an_unknown_reference_is_audited(store):
+    with pytest.raises(UnknownReference):
+        store.read("CON-AAAA-AAAA", actor="officer-z", reason="curious")
+    [row] = store.audit_trail()
+    assert (row["actor"], row["action"], row["reference"]) == (
+        "officer-z",
+        "read_refused",
+        "CON-AAAA-AAAA",
+    )
+
+
+def test_erasing_a_submission_erases_what_was_added(store):
+    receipt = store.submit(CONCERN)
+    store.add_information(receipt.reference, receipt.follow_up_phrase, "invented addition")
+    store.erase(receipt.reference, actor="officer-a", reason="asked to")
+    with store.engine.connect() as connection:
+        count = sa.select(sa.func.count()).select_from(additions)
+        assert connection.execute(count).scalar() == 0
+
+
+def test_rotating_the_key_re_seals_everything_for_the_new_key_alone(store, settings):
+    receipt = store.submit(CONCERN)
+    store.add_information(receipt.reference, receipt.follow_up_phrase, "invented addition")
+    old_key, new_key = settings.key_file.read_bytes().strip(), Fernet.generate_key()
+    rotating = ConcernStore(store.engine, new_key, old_keys=[old_key])
+    assert rotating.rotate_key(actor="officer-a") == 2
+    record = ConcernStore(store.engine, new_key).read(
+        receipt.reference, actor="officer-a", reason="after rotation"
+    )
+    assert record["noticed"] == CONCERN["noticed"]
+    assert record["additions"][0]["text"] == "invented addition"
+    with pytest.raises(ConcernStoreError, match="cannot be decrypted"):
+        ConcernStore(store.engine, old_key).read(receipt.reference, actor="a", reason="b")

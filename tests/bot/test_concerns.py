@@ -5,6 +5,7 @@ import io
 import json
 
 import pytest
+from cryptography.fernet import Fernet
 
 from bot import concerns
 from bot.settings import Settings
@@ -60,3 +61,15 @@ def test_an_unknown_reference_gets_a_plain_answer(store, capsys):
 def test_a_reason_is_required(store, capsys):
     with pytest.raises(SystemExit):
         concerns.main(["list"])
+
+
+def test_rotate_key_re_seals_with_the_new_key(store, capsys, monkeypatch, tmp_path):
+    store.submit(CONCERN)
+    old_key = (tmp_path / "concerns.key").read_bytes().decode().strip()
+    monkeypatch.setenv("CONCERNS_KEY", Fernet.generate_key().decode())
+    monkeypatch.setenv("CONCERNS_OLD_KEYS", old_key)
+    status, out, _ = run(capsys, "rotate-key")
+    assert status == 0 and json.loads(out) == {"re_sealed": 1}
+    monkeypatch.delenv("CONCERNS_OLD_KEYS")
+    status, out, _ = run(capsys, "export", "--reason", "after rotation")
+    assert status == 0 and json.loads(out)[0]["noticed"] == CONCERN["noticed"]
