@@ -45,7 +45,7 @@ $(MODEL): $(LANGUAGE_DIR)/.built config.yml domain.yml $(shell find $(TRAINING_D
 train: $(MODEL) ## Train the model (only when data, config or components changed)
 
 check: $(VENV)/.installed ## Validate the dialogue data with no warnings allowed
-	$(RASA) data validate --data $(TRAINING_DATA) --fail-on-warnings
+	$(PY) scripts/validate.py --data $(TRAINING_DATA)
 
 lint: $(VENV)/.installed ## Lint and format-check the Python code (ruff)
 	$(VENV)/bin/ruff check .
@@ -58,7 +58,7 @@ test: check lint train ## Every check: validation, training, pytest, test storie
 	@if url=$$(scripts/services); then export CONCERNS_TEST_DATABASE_URL=$$url; \
 	else echo "!!! WARNING: PostgreSQL could not start; the storage tests run on SQLite only !!!"; fi; \
 	$(PY) -m pytest -rs
-	$(RASA) test core --e2e --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
+	$(RASA) test core --e2e --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
 	$(MAKE) --no-print-directory evaluate
 
 evaluate: train ## Score understanding on the held-out set (tests/nlu_holdout.yml)
