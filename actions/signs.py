@@ -29,7 +29,8 @@ class ActionNoteWarningSigns(Action):
     """Adds the signs just described to those gathered so far.
 
     Sets ``new_signs`` to the plain words for what was just understood (or to
-    nothing, when no sign was recognised) for ``utter_signs_noted`` to say back.
+    nothing, when no sign was recognised) for ``utter_signs_noted`` to say back,
+    and ``signs_so_far`` to all of them, for the report form to show back.
     """
 
     def name(self) -> Text:
@@ -46,4 +47,5 @@ class ActionNoteWarningSigns(Action):
         return [
             SlotSet("warning_signs", gathered),
             SlotSet("new_signs", describe_signs(new_signs) or None),
+            SlotSet("signs_so_far", describe_signs(gathered) or None),
         ]

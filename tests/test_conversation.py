@@ -1,29 +1,16 @@
 """The whole assistant, running: Rasa server and action server, spoken to over REST.
 
-These tests start both servers on free loopback ports with the model that
-`make test` trained, so they check what a person would actually see.
+The servers are started once for the whole run (see ``tests/assistant.py``).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
-from pathlib import Path
-from typing import Iterator, List
 
 import pytest
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-MODEL = PROJECT_DIR / "models" / "welfare.tar.gz"
-VENV_BIN = Path(sys.executable).parent
-START_TIMEOUT_SECONDS = 180
+from tests.assistant import parse, say, texts
+
 CANONICAL_SIGNS = {
     "withdrawn",
     "curtains_closed",
@@ -36,117 +23,6 @@ CANONICAL_SIGNS = {
     "fearful",
     "shouting",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def request(url: str, body: dict | None = None, timeout: float = 30) -> tuple[int, object]:
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode(errors="replace")
-
-
-def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited early; see {log}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.5)
-    raise RuntimeError(f"server did not start within {START_TIMEOUT_SECONDS}s; see {log}")
-
-
-@pytest.fixture(scope="module")
-def rasa_url(tmp_path_factory) -> Iterator[str]:
-    """Starts the action server and the Rasa server; returns the Rasa base URL."""
-    assert MODEL.exists(), f"{MODEL} is missing: run `make train` (make test does) first"
-    workdir = tmp_path_factory.mktemp("servers")
-    action_port, rasa_port = free_port(), free_port()
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
-    env = {**os.environ, "SANIC_HOST": "127.0.0.1", "PYTHONPATH": str(PROJECT_DIR)}
-    commands = {
-        "actions": [
-            sys.executable,
-            "-m",
-            "rasa_sdk",
-            "--actions",
-            "actions",
-            "--port",
-            str(action_port),
-        ],
-        "rasa": [
-            str(VENV_BIN / "rasa"),
-            "run",
-            "--model",
-            str(MODEL),
-            "--enable-api",
-            "--interface",
-            "127.0.0.1",
-            "--port",
-            str(rasa_port),
-            "--endpoints",
-            str(endpoints),
-            "--credentials",
-            "credentials.yml",
-        ],
-    }
-    processes: List[subprocess.Popen] = []
-    try:
-        for name, command in commands.items():
-            log = workdir / f"{name}.log"
-            processes.append(
-                subprocess.Popen(
-                    command,
-                    cwd=PROJECT_DIR,
-                    env=env,
-                    stdout=log.open("w"),
-                    stderr=subprocess.STDOUT,
-                )
-            )
-        wait_until_up(
-            f"http://127.0.0.1:{action_port}/health", processes[0], workdir / "actions.log"
-        )
-        wait_until_up(f"http://127.0.0.1:{rasa_port}/status", processes[1], workdir / "rasa.log")
-        yield f"http://127.0.0.1:{rasa_port}"
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def say(rasa_url: str, message: str, sender: str | None = None) -> List[dict]:
-    status, replies = request(
-        f"{rasa_url}/webhooks/rest/webhook",
-        {"sender": sender or uuid.uuid4().hex, "message": message},
-    )
-    assert status == 200, replies
-    return replies
-
-
-def texts(replies: List[dict]) -> str:
-    return "\n".join(reply.get("text", "") for reply in replies)
-
-
-def parse(rasa_url: str, text: str) -> dict:
-    status, result = request(f"{rasa_url}/model/parse", {"text": text})
-    assert status == 200, result
-    return result
 
 
 @pytest.mark.parametrize(

@@ -50,4 +50,8 @@ def test_signs_gathered_earlier_are_kept_once():
 )
 def test_no_recognised_sign_clears_new_signs(entities):
     _, slots = run(tracker_with(entities, ["fearful"]))
-    assert slots == {"warning_signs": ["fearful"], "new_signs": None}
+    assert slots == {
+        "warning_signs": ["fearful"],
+        "new_signs": None,
+        "signs_so_far": "seeming frightened or on edge",
+    }

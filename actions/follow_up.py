@@ -1,0 +1,170 @@
+"""Coming back to a report made before: check the reference and phrase, then add to it.
+
+The store gives one answer for a wrong reference, a wrong phrase and too many
+tries, and so does the assistant: nobody can learn which part was wrong. The
+reference and phrase are cleared from the conversation as soon as they have
+been used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.conversation import interrupts
+from actions.store import concern_store
+from bot.concern_store import ConcernStoreError, FollowUpRefused, normalise_phrase
+
+logger = logging.getLogger(__name__)
+
+FOLLOW_UP_SLOTS = (
+    "follow_up_reference",
+    "follow_up_phrase",
+    "follow_up_result",
+    "follow_up_status",
+    "follow_up_addition",
+)
+# What looking the report up found, for the rules in data/rules/follow_up.yml.
+FOUND, REFUSED, UNAVAILABLE = "found", "refused", "unavailable"
+# "CON-7KQM-PX3D", "con 7kqm px3d", "it's CON7KQMPX3D": the letters are checked
+# by the store, which treats every wrong reference alike.
+REFERENCE = re.compile(r"\bCON[\s-]*([A-Z0-9]{4})[\s-]*([A-Z0-9]{4})\b", re.IGNORECASE)
+# "otter maple river 42", "Otter-Maple-River-42": three words and a number.
+PHRASE = re.compile(r"^[a-z]+-[a-z]+-[a-z]+-\d{2}$")
+MAX_ADDITION_LENGTH = 2000
+
+
+def looks_like_an_answer(tracker: Tracker) -> bool:
+    """Returns whether the latest message has the shape of what the form asked for.
+
+    A reference or phrase can seem to mean anything to the language model
+    ("bridge" and "garden" have been read as danger), so its shape, not its
+    intent, decides that it is an answer.
+    """
+    text = (tracker.latest_message.get("text") or "")[:200]
+    asked = tracker.get_slot("requested_slot")
+    if asked == "follow_up_reference":
+        return REFERENCE.search(text) is not None
+    if asked == "follow_up_phrase":
+        return PHRASE.match(normalise_phrase(text)) is not None
+    return False
+
+
+class ValidateFollowUpForm(FormValidationAction):
+    """Checks the reference looks like one; takes the phrase as typed."""
+
+    def name(self) -> Text:
+        """Returns the action's name."""
+        return "validate_follow_up_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Validates the latest answer, or lets the rules answer an interruption."""
+        if interrupts(tracker, "follow_up_form") and not looks_like_an_answer(tracker):
+            # The message was taken as the answer too: forget it.
+            asked = tracker.get_slot("requested_slot")
+            return [SlotSet(asked, None), ActionExecutionRejected("follow_up_form")]
+        return await super().run(dispatcher, tracker, domain)
+
+    def validate_follow_up_reference(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Finds a reference in the answer, or explains what one looks like."""
+        match = REFERENCE.search(str(value or "")[:200])
+        if not match:
+            dispatcher.utter_message(response="utter_not_a_reference")
+            return {"follow_up_reference": None}
+        return {"follow_up_reference": f"CON-{match.group(1)}-{match.group(2)}".upper()}
+
+    def validate_follow_up_phrase(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Takes the phrase as typed; the store compares it loosely."""
+        phrase = str(value or "").strip()[:200]
+        return {"follow_up_phrase": phrase or None}
+
+
+class ActionCheckFollowUp(Action):
+    """Looks the report up by reference and phrase; the rules say what was found."""
+
+    def name(self) -> Text:
+        """Returns the action's name."""
+        return "action_check_follow_up"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Sets what was found for the rules to say; keeps the details only if found."""
+        reference = tracker.get_slot("follow_up_reference") or ""
+        phrase = tracker.get_slot("follow_up_phrase") or ""
+        forget = [SlotSet("follow_up_reference", None), SlotSet("follow_up_phrase", None)]
+        try:
+            found = await asyncio.to_thread(concern_store().follow_up, reference, phrase)
+        except FollowUpRefused:
+            return [SlotSet("follow_up_result", REFUSED)] + forget
+        except (ConcernStoreError, OSError) as error:
+            logger.error("A follow-up could not be checked: %s", type(error).__name__)
+            return [SlotSet("follow_up_result", UNAVAILABLE)] + forget
+        return [SlotSet("follow_up_result", FOUND), SlotSet("follow_up_status", found["status"])]
+
+
+class ValidateAdditionForm(FormValidationAction):
+    """Takes what the person wants to add to their report."""
+
+    def name(self) -> Text:
+        """Returns the action's name."""
+        return "validate_addition_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Validates the addition, or lets the rules answer an interruption."""
+        if interrupts(tracker, "addition_form"):
+            return [ActionExecutionRejected("addition_form")]
+        return await super().run(dispatcher, tracker, domain)
+
+    def validate_follow_up_addition(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Takes any text up to the limit."""
+        text = str(value or "").strip()
+        if len(text) > MAX_ADDITION_LENGTH:
+            dispatcher.utter_message(response="utter_answer_too_long")
+            return {"follow_up_addition": None}
+        if not text or text.startswith("/"):
+            return {"follow_up_addition": None}
+        return {"follow_up_addition": text}
+
+
+class ActionAddInformation(Action):
+    """Adds the new information to the report, checked again by reference and phrase."""
+
+    def name(self) -> Text:
+        """Returns the action's name."""
+        return "action_add_information"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Stores the addition and says so, then forgets the follow-up details."""
+        reference = tracker.get_slot("follow_up_reference") or ""
+        phrase = tracker.get_slot("follow_up_phrase") or ""
+        text = tracker.get_slot("follow_up_addition") or ""
+        try:
+            await asyncio.to_thread(concern_store().add_information, reference, phrase, text)
+        except FollowUpRefused:
+            dispatcher.utter_message(response="utter_follow_up_refused")
+        except (ConcernStoreError, OSError) as error:
+            logger.error("An addition could not be stored: %s", type(error).__name__)
+            dispatcher.utter_message(response="utter_follow_up_unavailable")
+        else:
+            dispatcher.utter_message(response="utter_information_added")
+        return [SlotSet(slot, None) for slot in FOLLOW_UP_SLOTS]

@@ -1,0 +1,417 @@
+"""Making a confidential report in the chat: the form's checks, sending it, clearing it.
+
+The questions themselves are the ``utter_ask_<slot>`` responses in
+``domain.yml``; the order is the form's ``required_slots``. This module decides
+what counts as an answer, lets the person change one before sending, and
+stores the report through the shared concern store.
+
+A message that interrupts the form (danger, "stop", a question about
+confidentiality...) is never taken as an answer: the validation rejects the
+form's turn, and the rules in ``data/rules/report_form.yml`` answer instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.content import describe_signs, warning_sign_labels
+from actions.conversation import action_before_form, interrupts, latest_intent, latest_text
+from actions.follow_up import FOLLOW_UP_SLOTS
+from actions.store import concern_store, retention_days
+from bot.concern_store import ConcernStoreError
+
+logger = logging.getLogger(__name__)
+
+FORM = "concern_form"
+# Long enough for a detailed account, short enough to stay one chat message.
+MAX_ANSWER_LENGTH = 2000
+# The form's answers, in the order they are shown back in the summary.
+ANSWER_SLOTS = (
+    "concern_details",
+    "concern_duration",
+    "relationship",
+    "whereabouts",
+    "in_danger_now",
+    "contact_preference",
+    "contact_detail",
+)
+# Everything the report leaves in the conversation, cleared once it is sent or
+# stopped, so that a shared device does not keep it.
+REPORT_SLOTS = ANSWER_SLOTS + (
+    "report_confirmed",
+    "report_summary",
+    "retention_period",
+    "answer_to_change",
+    "changing_answer",
+    "submission_failed",
+    "warning_signs",
+    "signs_so_far",
+    "new_signs",
+)
+RELATIONSHIP_WORDS = {
+    "neighbour": ("neighbour", "neighbor", "next door"),
+    "friend": ("friend", "mate"),
+    "family": ("family", "relative", "sister", "brother", "mum", "dad", "daughter", "son"),
+    "colleague": ("colleague", "work", "coworker", "co-worker"),
+}
+RELATIONSHIP_WORDS_SHOWN = {
+    "neighbour": "a neighbour",
+    "friend": "a friend",
+    "family": "family",
+    "colleague": "a colleague",
+    "someone_else": "someone else",
+}
+# Which answer each choice in `utter_ask_answer_to_change` (or a few words
+# like it) means.
+CHANGEABLE = (
+    ("concern_details", ("noticed", "what i", "details", "signs", "what happened")),
+    ("concern_duration", ("how long", "how often", "long", "often", "when")),
+    ("relationship", ("who they are", "who", "relationship", "to me")),
+    ("whereabouts", ("where", "address", "street", "location", "live")),
+    ("contact_preference", ("contact", "phone", "email", "number", "anonymous")),
+)
+NO_ANSWER = ("rather not say", "prefer not", "don't want to say", "dont want to say")
+UK_PHONE = re.compile(r"^(?:\+44|0)\d{9,10}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalise_phone(text: str) -> Optional[str]:
+    """Returns a UK number without spaces or punctuation, or None if it is not one.
+
+    Anything after the number ("after 6pm only") is kept: people say when it
+    is safe to call.
+    """
+    match = re.match(r"^\s*(\+?[\d\s().-]{10,20})(.*)$", text)
+    if not match:
+        return None
+    digits = re.sub(r"[\s().-]", "", match.group(1))
+    if not UK_PHONE.match(digits):
+        return None
+    note = match.group(2).strip(" ,;-")
+    return f"{digits} ({note})" if note else digits
+
+
+def button_choice(tracker: Tracker) -> Optional[str]:
+    """Returns the choice a button put in the latest message, if one did.
+
+    The form's buttons send '/inform{"choice": ...}', which Rasa reads without
+    the language model, so a pressed button is never misunderstood.
+    """
+    for found in tracker.latest_message.get("entities", []):
+        if found.get("entity") == "choice" and isinstance(found.get("value"), str):
+            return found["value"]
+    return None
+
+
+def contact_choice(text: str, intent: Optional[str]) -> Optional[str]:
+    """Returns phone, email or anonymous for a typed answer to the contact question."""
+    lowered = text.lower()
+    if "email" in lowered or "e-mail" in lowered:
+        return "email"
+    if any(word in lowered for word in ("phone", "call", "ring", "text", "mobile")):
+        return "phone"
+    if intent == "deny" or any(word in lowered for word in ("anonymous", "no ", "rather not")):
+        return "anonymous"
+    if lowered in ("no", "nope", "no thanks"):
+        return "anonymous"
+    return None
+
+
+def relationship_from(tracker: Tracker, text: str) -> str:
+    """Returns who the person is to the user from an answer, "someone_else" if unclear."""
+    for entity in tracker.latest_message.get("entities", []):
+        if entity.get("entity") == "relationship" and entity.get("value") in RELATIONSHIP_WORDS:
+            return entity["value"]
+    lowered = text.lower()
+    for value, words in RELATIONSHIP_WORDS.items():
+        if any(word in lowered for word in words):
+            return value
+    return "someone_else"
+
+
+def summary_of(slots: Dict[str, Any]) -> str:
+    """Returns the answers written out, one line each, as they will be sent."""
+    contact = {
+        "phone": f"by phone on {slots.get('contact_detail')}",
+        "email": f"by email at {slots.get('contact_detail')}",
+    }.get(slots.get("contact_preference"), "no, you stay anonymous")
+    lines = []
+    signs = describe_signs(slots.get("warning_signs") or [])
+    if signs:
+        lines.append(f"- Signs you've described: {signs}")
+    if slots.get("concern_details"):
+        lines.append(f"- In your words: {slots['concern_details']}")
+    lines += [
+        f"- How long and how often: {slots.get('concern_duration')}",
+        f"- Who they are to you: {RELATIONSHIP_WORDS_SHOWN.get(slots.get('relationship'), '')}",
+        f"- Where: {slots.get('whereabouts')}",
+        "- In danger right now: no",
+        f"- Can an officer contact you: {contact}",
+    ]
+    return "\n".join(lines)
+
+
+def concern_from(slots: Dict[str, Any]) -> Dict[str, Any]:
+    """Returns what is stored for the concern team, from the form's answers."""
+    labels = warning_sign_labels()
+    return {
+        "noticed": slots.get("concern_details") or "",
+        "warning_signs": [labels.get(sign, sign) for sign in slots.get("warning_signs") or []],
+        "how_long": slots.get("concern_duration"),
+        "relationship": slots.get("relationship"),
+        "location": slots.get("whereabouts"),
+        "in_danger_now": False,
+        "contact_by": slots.get("contact_preference"),
+        "contact": slots.get("contact_detail") or "",
+    }
+
+
+def signs_in_message(tracker: Tracker) -> List[str]:
+    """Returns the canonical warning signs the latest message named."""
+    known = warning_sign_labels()
+    return [
+        entity["value"]
+        for entity in tracker.latest_message.get("entities", [])
+        if entity.get("entity") == "warning_sign" and entity.get("value") in known
+    ]
+
+
+class ValidateConcernForm(FormValidationAction):
+    """Checks each answer to the report form, and builds the summary to confirm."""
+
+    def name(self) -> Text:
+        """Returns the action's name."""
+        return "validate_concern_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Validates the latest answer, or rejects the turn if it interrupts the form."""
+        if interrupts(tracker, FORM) or self.danger_now(tracker):
+            return [ActionExecutionRejected(FORM)]
+        events = await super().run(dispatcher, tracker, domain)
+        slots = dict(tracker.slots)
+        for event in events:
+            if event.get("event") == "slot":
+                slots[event["name"]] = event["value"]
+        if all(slots.get(name) is not None for name in self.answers_needed(slots)):
+            events += [
+                SlotSet("report_summary", summary_of(slots)),
+                SlotSet("retention_period", f"{retention_days()} days"),
+            ]
+        return events
+
+    @staticmethod
+    def danger_now(tracker: Tracker) -> bool:
+        """Returns whether this is "yes" to "is the person in danger right now?".
+
+        It is an emergency, not an answer: the form stops for the rule that
+        gives 999 first (data/rules/report_form.yml).
+        """
+        return (
+            tracker.get_slot("requested_slot") == "in_danger_now"
+            and action_before_form(tracker) == "action_listen"
+            and latest_intent(tracker) == "affirm"
+        )
+
+    @staticmethod
+    def answers_needed(slots: Dict[str, Any]) -> List[str]:
+        """Returns the answers this report needs: no contact detail for anonymous."""
+        needed = list(ANSWER_SLOTS)
+        if slots.get("contact_preference") not in ("phone", "email"):
+            needed.remove("contact_detail")
+        return needed
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        """Returns the questions still to ask, with "which answer?" while changing one."""
+        # The domain lists answer_to_change first so that its list and this one
+        # agree while an answer is being changed.
+        needed = self.answers_needed(tracker.slots)
+        if tracker.get_slot("changing_answer"):
+            return ["answer_to_change"] + needed + ["report_confirmed"]
+        return needed + ["report_confirmed"]
+
+    def validate_concern_details(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Takes what they noticed in their own words; adds any signs it names."""
+        gathered = list(tracker.get_slot("warning_signs") or [])
+        if gathered and (value == "" or latest_intent(tracker) == "deny"):
+            return {"concern_details": ""}  # the signs already given are enough
+        text = str(value or "").strip()
+        if len(text) > MAX_ANSWER_LENGTH:
+            dispatcher.utter_message(response="utter_answer_too_long")
+            return {"concern_details": None}
+        if len(re.findall(r"\w+", text)) < 2 or text.startswith("/"):
+            dispatcher.utter_message(response="utter_need_more_detail")
+            return {"concern_details": None}
+        if text == latest_text(tracker):
+            gathered += [sign for sign in signs_in_message(tracker) if sign not in gathered]
+        return {
+            "concern_details": text,
+            "warning_signs": gathered or None,
+            "signs_so_far": describe_signs(gathered) or None,
+        }
+
+    def validate_concern_duration(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Takes any short answer; "not sure" is an answer too."""
+        return {"concern_duration": self._short_answer(value, dispatcher, tracker)}
+
+    def validate_relationship(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Maps the answer to one of the relationship values."""
+        for answer in (button_choice(tracker), value):
+            if answer in RELATIONSHIP_WORDS_SHOWN:
+                return {"relationship": answer}
+        return {"relationship": relationship_from(tracker, str(value or ""))}
+
+    def validate_whereabouts(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Takes a place as precise as they like, or "not given"."""
+        answer = self._short_answer(value, dispatcher, tracker)
+        if answer and any(words in answer.lower() for words in NO_ANSWER):
+            answer = "not given"
+        return {"whereabouts": answer}
+
+    def validate_in_danger_now(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Only "no" fills this: "yes" is handled by the danger rules, never stored."""
+        return {"in_danger_now": False if value is False else None}
+
+    def validate_contact_preference(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Maps the answer to phone, email or anonymous; asks again if unclear."""
+        choice = button_choice(tracker)
+        if choice not in ("phone", "email", "anonymous"):
+            choice = contact_choice(str(value or ""), latest_intent(tracker))
+        events: Dict[Text, Any] = {"contact_preference": choice}
+        if choice == "anonymous":
+            events["contact_detail"] = None
+        return events
+
+    def validate_contact_detail(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Checks the phone number or email address has the right shape."""
+        text = str(value or "").strip()
+        if tracker.get_slot("contact_preference") == "email":
+            if EMAIL.match(text) and len(text) <= 254:
+                return {"contact_detail": text}
+            dispatcher.utter_message(response="utter_invalid_email")
+            return {"contact_detail": None}
+        phone = normalise_phone(text[:200])
+        if phone:
+            return {"contact_detail": phone}
+        dispatcher.utter_message(response="utter_invalid_phone")
+        return {"contact_detail": None}
+
+    def validate_report_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """ "Yes" sends; "change" or "no" asks which answer to change."""
+        intent = latest_intent(tracker)
+        if intent == "affirm":
+            return {"report_confirmed": "send"}
+        if intent in ("change_answer", "deny"):
+            return {"report_confirmed": None, "changing_answer": True}
+        return {"report_confirmed": None}  # unclear: the question is asked again
+
+    def validate_answer_to_change(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Clears the chosen answer so the form asks it again, then the summary."""
+        chosen = button_choice(tracker)
+        lowered = str(value or "").lower()
+        for slot, words in CHANGEABLE:
+            if chosen == slot or (chosen is None and any(word in lowered for word in words)):
+                cleared: Dict[Text, Any] = {
+                    slot: None,
+                    "answer_to_change": None,
+                    "changing_answer": False,
+                    "report_confirmed": None,
+                }
+                if slot == "contact_preference":
+                    cleared["contact_detail"] = None
+                if slot == "concern_details":
+                    cleared.update(warning_signs=None, signs_so_far=None)
+                return cleared
+        return {"answer_to_change": None}  # not one of the answers: asked again
+
+    @staticmethod
+    def _short_answer(
+        value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> Optional[str]:
+        """Returns a button's choice, or the typed answer if it is not too long."""
+        text = (button_choice(tracker) or str(value or "")).strip()
+        if not text or text.startswith("/"):
+            return None
+        if len(text) > MAX_ANSWER_LENGTH:
+            dispatcher.utter_message(response="utter_answer_too_long")
+            return None
+        return text
+
+
+class ActionSubmitConcern(Action):
+    """Stores the confirmed report; gives the reference only once it is committed."""
+
+    def name(self) -> Text:
+        """Returns the action's name."""
+        return "action_submit_concern"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Stores the report, then gives the receipt, or says plainly that it failed."""
+        slots = dict(tracker.slots)
+        if slots.get("report_confirmed") != "send":
+            dispatcher.utter_message(response="utter_nothing_to_send")
+            return []
+        try:
+            store = concern_store()
+            receipt = await asyncio.to_thread(store.submit, concern_from(slots))
+        except (ConcernStoreError, OSError) as error:
+            # Only the kind of failure is logged: never what the person wrote.
+            logger.error("A concern could not be stored: %s", type(error).__name__)
+            dispatcher.utter_message(response="utter_concern_not_stored")
+            # Asking to confirm again on "try again" shows the same answers.
+            return [SlotSet("report_confirmed", None), SlotSet("submission_failed", True)]
+        dispatcher.utter_message(
+            response="utter_concern_received",
+            reference=receipt.reference,
+            follow_up_phrase=receipt.follow_up_phrase,
+        )
+        return [SlotSet(slot, None) for slot in REPORT_SLOTS]
+
+
+class ActionClearReport(Action):
+    """Forgets a report that was stopped, and any follow-up details, in this chat."""
+
+    def name(self) -> Text:
+        """Returns the action's name."""
+        return "action_clear_report"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Returns the events that empty every report and follow-up slot."""
+        return [SlotSet(slot, None) for slot in REPORT_SLOTS + FOLLOW_UP_SLOTS]

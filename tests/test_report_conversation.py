@@ -1,0 +1,174 @@
+"""Making a report in the chat, and coming back to it, with the running assistant.
+
+Each conversation goes through the real Rasa server and action server; the
+reports land in the concern store the action server was given, which the tests
+then read as the concern team would.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import List
+
+import pytest
+
+from bot.settings import Settings
+from tests.assistant import Assistant, say, texts
+
+RECEIPT = re.compile(
+    r"reference is (CON-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4})"
+    r".*phrase is: ([a-z]+-[a-z]+-[a-z]+-\d+)",
+    re.DOTALL,
+)
+REFERENCE = re.compile(r"CON-[A-Z0-9]{4}-[A-Z0-9]{4}")
+
+
+class Conversation:
+    """One person's chat with the assistant."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.url = assistant.url
+        self.sender = uuid.uuid4().hex
+
+    def say(self, message: str) -> str:
+        self.replies: List[dict] = say(self.url, message, self.sender)
+        return texts(self.replies)
+
+    def buttons(self) -> List[str]:
+        return [button["payload"] for reply in self.replies for button in reply.get("buttons", [])]
+
+
+@pytest.fixture
+def store(assistant: Assistant):
+    return Settings.from_env({"CONCERNS_DATA_DIR": str(assistant.concerns_dir)}).open_store()
+
+
+def stored_references(store) -> set:
+    return {row["reference"] for row in store.export(actor="pytest", reason="test check")}
+
+
+def answer_everything_up_to_the_summary(chat: Conversation) -> str:
+    chat.say("my neighbour has kept her curtains shut all week")
+    chat.say("/deny")  # nothing else noticed: the advice
+    reply = chat.say("/want_to_report")
+    assert "keeping the curtains closed" in reply  # the signs are carried in, not asked again
+    chat.say("she looks frightened when he comes home (invented)")
+    chat.say("a few weeks")
+    # "my neighbour" already said who she is: that question is skipped.
+    reply = chat.say("Invented Road, Exampletown")
+    assert "in danger right now" in reply
+    chat.say("/deny")
+    chat.say("by phone")
+    return chat.say("07700 900 123 but not before 6pm")
+
+
+def test_signs_described_then_a_report_stored_with_a_reference(assistant, store):
+    chat = Conversation(assistant)
+    summary = answer_everything_up_to_the_summary(chat)
+    assert "Invented Road, Exampletown" in summary and "a neighbour" in summary
+    assert not REFERENCE.search(summary), "no reference before the report is stored"
+    assert chat.buttons() == ["/affirm", "/change_answer", "/stop"]
+
+    receipt = chat.say("/affirm")
+    reference, phrase = RECEIPT.search(receipt).groups()
+    assert "999" in receipt and "101" in receipt
+    record = store.read(reference, actor="pytest", reason="test check")
+    assert record["noticed"] == "she looks frightened when he comes home (invented)"
+    assert record["location"] == "Invented Road, Exampletown"
+    assert record["relationship"] == "neighbour"
+    assert record["contact"] == "07700900123 (but not before 6pm)"
+    assert "keeping the curtains closed" in record["warning_signs"]
+    assert store.follow_up(reference, phrase)["status"] == "received"
+
+
+def test_an_answer_can_be_changed_before_sending(assistant, store):
+    chat = Conversation(assistant)
+    answer_everything_up_to_the_summary(chat)
+    chat.say("/change_answer")
+    assert "Where does the person live" in chat.say("where they are")
+    summary = chat.say("Invented Avenue, Othertown")
+    assert "Invented Avenue, Othertown" in summary
+    reference = RECEIPT.search(chat.say("/affirm")).group(1)
+    assert store.read(reference, actor="pytest", reason="test check")["location"] == (
+        "Invented Avenue, Othertown"
+    )
+
+
+def test_a_cancelled_report_stores_nothing(assistant, store):
+    before = stored_references(store)
+    chat = Conversation(assistant)
+    answer_everything_up_to_the_summary(chat)
+    reply = chat.say("/stop")
+    assert "Nothing has been sent" in reply
+    reply = chat.say("/deny")  # stop, and clear the answers
+    assert "cleared your answers" in reply
+    assert not REFERENCE.search(reply)
+    assert stored_references(store) == before
+
+
+def test_danger_in_the_middle_gets_999_first_then_the_report_resumes(assistant, store):
+    chat = Conversation(assistant)
+    chat.say("I want to report something")
+    chat.say("/affirm")
+    chat.say("her ex keeps turning up at her work and waiting outside")
+    reply = chat.say("he's outside her house with a knife right now")
+    assert "999" in chat.replies[0]["text"]
+    assert "paused" in reply and chat.buttons() == ["/affirm", "/deny"]
+    reply = chat.say("/affirm")  # carry on: the question is asked again
+    assert "how long" in reply.lower()
+
+
+def test_yes_to_danger_now_is_an_emergency_not_an_answer(assistant):
+    chat = Conversation(assistant)
+    chat.say("my friend's partner controls all her money")
+    chat.say("/deny")
+    chat.say("/want_to_report")
+    chat.say("/deny")
+    chat.say("months or longer")
+    chat.say("Invented Street")
+    chat.say("yes")
+    assert "999" in chat.replies[0]["text"]
+
+
+def test_a_question_in_the_middle_is_answered_then_the_form_goes_on(assistant):
+    chat = Conversation(assistant)
+    chat.say("I'd like to report a concern")
+    first_question = chat.say("/affirm")
+    reply = chat.say("will they know it was me?")
+    assert "We won't tell" in reply
+    assert reply.endswith(first_question)
+
+
+def test_follow_up_by_reference_adds_information(assistant, store):
+    chat = Conversation(assistant)
+    answer_everything_up_to_the_summary(chat)
+    reference, phrase = RECEIPT.search(chat.say("/affirm")).groups()
+
+    later = Conversation(assistant)
+    later.say("I made a report before and want to add something")
+    later.say(f"it's {reference.lower().replace('-', ' ')}")
+    reply = later.say(phrase.replace("-", " ").upper())
+    assert "found your report" in reply
+    later.say("/affirm")
+    reply = later.say("she has a new bruise on her arm (invented)")
+    assert "added that to your report" in reply
+    additions = store.read(reference, actor="pytest", reason="test check")["additions"]
+    assert [added["text"] for added in additions] == ["she has a new bruise on her arm (invented)"]
+
+
+def test_a_wrong_phrase_and_a_wrong_reference_get_the_same_answer(assistant):
+    chat = Conversation(assistant)
+    answer_everything_up_to_the_summary(chat)
+    reference, _ = RECEIPT.search(chat.say("/affirm")).groups()
+
+    def try_follow_up(reference: str, phrase: str) -> str:
+        later = Conversation(assistant)
+        later.say("I've got a reference number from before")
+        later.say(reference)
+        return later.say(phrase)
+
+    wrong_phrase = try_follow_up(reference, "otter-maple-river-42")
+    wrong_reference = try_follow_up("CON-ZZZZ-ZZZZ", "otter-maple-river-42")
+    assert wrong_phrase == wrong_reference
+    assert "101" in wrong_phrase
