@@ -51,6 +51,9 @@ REFERENCE_ATTEMPTS = 5
 FOLLOW_UP_FAILURES_ALLOWED = 5
 FOLLOW_UP_WINDOW = dt.timedelta(minutes=15)
 
+# Staff tokens start with this, so a leaked one is recognisable in a scan.
+STAFF_TOKEN_PREFIX = "wct_"
+
 NEW = "received"
 REVIEWED = "reviewed"
 
@@ -85,6 +88,19 @@ follow_up_failures = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("reference", sa.String(40), nullable=False, index=True),
     sa.Column("at", sa.DateTime, nullable=False),
+)
+
+# The concern team's API tokens (bot/web/staff.py): only a hash of each is
+# kept, so a copy of the database gives no way in. Tokens are long and random,
+# so a fast hash is enough; a slow one would only slow every request.
+staff_tokens = sa.Table(
+    "staff_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user", sa.String(100), nullable=False, index=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("revoked_at", sa.DateTime),
 )
 
 audit_log = sa.Table(
@@ -158,6 +174,11 @@ def phrase_matches(phrase: str, stored_hash: str) -> bool:
     except ValueError:
         return False
     return hmac.compare_digest(expected, stored_hash)
+
+
+def hash_token(token: str) -> str:
+    """Returns the SHA-256 of a staff API token, as stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def normalise_reference(reference: str) -> str:
@@ -347,6 +368,46 @@ class ConcernStore:
                     count += 1
             self._audit(connection, actor, "rotate_key", None, f"{count} rows re-sealed")
         return count
+
+    # The concern team's API tokens ------------------------------------------
+
+    def issue_staff_token(self, user: str, *, actor: str, reason: str) -> str:
+        """Creates an API token for one officer; returns it (it is shown only once)."""
+        token = STAFF_TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self._transaction() as connection:
+            connection.execute(
+                staff_tokens.insert().values(
+                    user=user, token_hash=hash_token(token), created_at=self.clock()
+                )
+            )
+            self._audit(connection, actor, "issue_token", None, f"for {user}: {reason}")
+        return token
+
+    def revoke_staff_tokens(self, user: str, *, actor: str, reason: str) -> int:
+        """Revokes every live token of one officer; returns how many."""
+        with self._transaction() as connection:
+            revoked = connection.execute(
+                staff_tokens.update()
+                .where(staff_tokens.c.user == user)
+                .where(staff_tokens.c.revoked_at.is_(None))
+                .values(revoked_at=self.clock())
+            ).rowcount
+            self._audit(connection, actor, "revoke_token", None, f"for {user}: {reason}")
+        return revoked
+
+    def staff_user(self, token: str) -> Optional[str]:
+        """Returns the officer a live token belongs to, or None."""
+        with self._transaction() as connection:
+            return connection.execute(
+                sa.select(staff_tokens.c.user)
+                .where(staff_tokens.c.token_hash == hash_token(token))
+                .where(staff_tokens.c.revoked_at.is_(None))
+            ).scalar()
+
+    def record_refusal(self, actor: str, action: str, reason: str) -> None:
+        """Audits access that was refused (no token, a wrong one, a public session)."""
+        with self._transaction() as connection:
+            self._audit(connection, actor[:100], action, None, reason[:500])
 
     def audit_trail(self) -> List[Dict[str, Any]]:
         """Returns the audit log, oldest first."""

@@ -54,6 +54,13 @@ def parser() -> argparse.ArgumentParser:
         if name == "export":
             command.add_argument("--format", choices=("json", "csv"), default="json")
         command.add_argument("--reason", required=True, help="why (audited)")
+    for name, help_text in (
+        ("issue-token", "create an API token for an officer (shown once)"),
+        ("revoke-token", "revoke every API token of an officer"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("user", help="the officer the token is for")
+        command.add_argument("--reason", required=True, help="why (audited)")
     commands.add_parser("purge", help="delete submissions past the retention period")
     commands.add_parser(
         "rotate-key", help="re-seal everything with CONCERNS_KEY (old keys in CONCERNS_OLD_KEYS)"
@@ -83,6 +90,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         elif args.command == "erase":
             store.erase(args.reference, actor=args.actor, reason=args.reason)
             output = {"reference": args.reference, "erased": True}
+        elif args.command == "issue-token":
+            token = store.issue_staff_token(args.user, actor=args.actor, reason=args.reason)
+            output = {"user": args.user, "token": token, "note": "shown once: keep it safe"}
+        elif args.command == "revoke-token":
+            revoked = store.revoke_staff_tokens(args.user, actor=args.actor, reason=args.reason)
+            output = {"user": args.user, "revoked": revoked}
         elif args.command == "rotate-key":
             output = {"re_sealed": store.rotate_key(actor=args.actor)}
         else:
