@@ -19,7 +19,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install language train check lint services test evaluate run chat clean
+.PHONY: help install language train check lint services browser test evaluate run chat clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,7 +54,10 @@ lint: $(VENV)/.installed ## Lint and format-check the Python code (ruff)
 services: ## Start PostgreSQL on loopback for the storage tests and print its URL
 	@scripts/services
 
-test: check lint train ## Every check: validation, training, pytest, test stories, held-out scores
+browser: ## Install the system's Chromium for the browser tests, if missing
+	@scripts/browser
+
+test: check lint train browser ## Every check: validation, training, pytest, browser, stories, scores
 	@if url=$$(scripts/services); then export CONCERNS_TEST_DATABASE_URL=$$url; \
 	else echo "!!! WARNING: PostgreSQL could not start; the storage tests run on SQLite only !!!"; fi; \
 	$(PY) -m pytest -rs
@@ -64,9 +67,9 @@ test: check lint train ## Every check: validation, training, pytest, test storie
 evaluate: train ## Score understanding on the held-out set (tests/nlu_holdout.yml)
 	$(PY) scripts/evaluate.py --model $(MODEL) --holdout tests/nlu_holdout.yml --out results/holdout
 
-run: train ## Start the assistant (Rasa server, action server); Ctrl-C stops all
-	@echo "Starting the assistant. Chat in another terminal with: make chat"
-	@echo "REST endpoint: http://127.0.0.1:5005/webhooks/rest/webhook"
+run: train ## Start the assistant and its website; Ctrl-C stops all
+	@echo "Starting the assistant. Open http://127.0.0.1:$${WEB_PORT:-8000}/ for the demo page and chat widget,"
+	@echo "or chat in another terminal with: make chat"
 	$(VENV)/bin/honcho start -f Procfile
 
 chat: $(VENV)/.installed ## Talk to the running assistant in this terminal

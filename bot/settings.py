@@ -69,3 +69,46 @@ class Settings:
         )
         store.create_schema()
         return store
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """How the public web service and the staff API run, from the environment."""
+
+    rasa_url: str
+    rasa_timeout: float
+    allowed_origins: Tuple[str, ...]
+    session_secret_file: Path
+    session_secret: Optional[bytes]
+    message_limit: int
+    requests_per_minute: int
+    exit_url: str
+
+    @classmethod
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> WebSettings:
+        """Returns the settings from environment variables, with local defaults."""
+        environ = os.environ if environ is None else environ
+        data_dir = Path(environ.get("CONCERNS_DATA_DIR", PROJECT_DIR / "var"))
+        secret = environ.get("WEB_SESSION_SECRET")
+        return cls(
+            rasa_url=environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
+            # Long enough for a slow first reply, short enough that a person
+            # waiting is soon told to call 999 or 101 instead.
+            rasa_timeout=float(environ.get("RASA_TIMEOUT_SECONDS", "15")),
+            allowed_origins=tuple(
+                origin.strip().rstrip("/")
+                for origin in environ.get("WEB_ALLOWED_ORIGINS", "").split(",")
+                if origin.strip()
+            ),
+            session_secret_file=Path(
+                environ.get("WEB_SESSION_SECRET_FILE", data_dir / "web_session.key")
+            ),
+            session_secret=secret.encode() if secret else None,
+            message_limit=int(environ.get("WEB_MESSAGE_LIMIT", "2000")),
+            requests_per_minute=int(environ.get("WEB_REQUESTS_PER_MINUTE", "30")),
+            exit_url=environ.get("WEB_EXIT_URL", "https://www.google.com/"),
+        )
+
+    def load_session_secret(self) -> bytes:
+        """Returns the key that signs conversation ids, creating its file if need be."""
+        return self.session_secret or load_or_create_key(self.session_secret_file)

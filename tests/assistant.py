@@ -150,3 +150,47 @@ def parse(rasa_url: str, text: str) -> dict:
     status, result = request(f"{rasa_url}/model/parse", {"text": text})
     assert status == 200, result
     return result
+
+
+@dataclass(frozen=True)
+class WebService:
+    """A running web service (public or staff): its URL, its log, its data directory."""
+
+    url: str
+    log: Path
+    data_dir: Path
+
+
+def start_web_service(
+    workdir: Path, service: str, rasa_url: str = "", **settings: str
+) -> Iterator[WebService]:
+    """Starts `python -m bot.web <service>` on a free loopback port; stops it afterwards."""
+    port = free_port()
+    data_dir = workdir / "data"
+    log = workdir / f"{service}.log"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_DIR),
+        "CONCERNS_DATA_DIR": str(data_dir),
+        "RASA_URL": rasa_url or f"http://127.0.0.1:{free_port()}",
+        **settings,
+    }
+    for name in ("CONCERNS_DATABASE_URL", "CONCERNS_KEY", "CONCERNS_KEY_FILE"):
+        env.pop(name, None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.web", service, "--port", str(port)],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        health = "/health" if service == "public" else "/staff/health"
+        wait_until_up(f"http://127.0.0.1:{port}{health}", process, log)
+        yield WebService(f"http://127.0.0.1:{port}", log, data_dir)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -90,3 +90,29 @@ def test_the_silent_solution_and_textphone_are_in_the_opening_and_danger_advice(
     for name, text in response_texts():
         if name in {"utter_opening", "utter_immediate_danger"}:
             assert "press 55" in text and "18000" in text
+
+
+def visible_text(path: Path) -> str:
+    """Returns what a reader sees of a page or script: its text, without markup."""
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"<!--.*?-->|<[^>]+>", " ", text, flags=re.DOTALL)
+    return re.sub(r"\s+", " ", text)
+
+
+def test_the_demo_page_gives_only_verified_numbers():
+    text = visible_text(PROJECT_DIR / "bot/web/static/demo/index.html")
+    assert set(NUMBER.findall(text)) - VERIFIED_NUMBERS == set()
+
+
+def test_the_widgets_own_message_gives_only_verified_numbers_999_first():
+    code = (PROJECT_DIR / "bot/web/static/widget/widget.js").read_text(encoding="utf-8")
+    statement = re.search(r"var UNREACHABLE =(.*?);", code, flags=re.DOTALL).group(1)
+    message = "".join(re.findall(r'"([^"]*)"', statement))
+    assert set(NUMBER.findall(message)) == {"999", "101"}
+    assert message.index("999") < message.index("101")
+
+
+def test_the_safe_default_gives_999_then_101():
+    from bot.web.protection import SAFE_DEFAULT
+
+    assert SAFE_DEFAULT.index("999") < SAFE_DEFAULT.index("101")

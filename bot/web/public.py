@@ -1,0 +1,225 @@
+"""The public web service: the demo page, the chat widget, and the chat API.
+
+This is the only process the public reaches. It issues conversation ids,
+checks every message, and forwards it to the Rasa server over loopback. When
+Rasa cannot answer (stopped, slow, or its action server down) the person gets
+the safe default, with 999 and 101, instead of an error. Nothing a person types
+is logged: only conversation ids (shortened), timings and statuses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from pathlib import Path
+from typing import Any, Dict, FrozenSet, List, Optional
+
+import aiohttp
+from sanic import Request, Sanic, response
+from sanic.exceptions import InvalidUsage
+from sanic.response import HTTPResponse
+
+from bot.phrases import read_yaml
+from bot.settings import PROJECT_DIR, WebSettings
+from bot.web.conversation_ids import is_conversation_id, new_conversation_id
+from bot.web.protection import (
+    SAFE_DEFAULT,
+    JSONErrorHandler,
+    RateLimiter,
+    add_security_headers,
+    client_address,
+    json_error,
+    origin_of,
+)
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+DOMAIN_FILE = PROJECT_DIR / "domain.yml"
+# A chat message and its JSON wrapping fit in far less; anything bigger is refused
+# before it is read.
+REQUEST_MAX_SIZE = 64 * 1024
+# Sent to Rasa when a conversation starts, so the person is greeted at once.
+OPENING = "/greet"
+
+
+def button_payloads(domain_file: Path) -> FrozenSet[str]:
+    """Returns every payload the assistant's buttons can send."""
+    responses = (read_yaml(domain_file) or {}).get("responses") or {}
+    return frozenset(
+        button["payload"]
+        for variations in responses.values()
+        for variation in variations or []
+        for button in variation.get("buttons") or []
+        if isinstance(button.get("payload"), str)
+    )
+
+
+def safe_message(text: str, payloads: FrozenSet[str]) -> str:
+    """Returns the text to send to Rasa: a typed "/command" is sent as plain words.
+
+    Rasa reads "/name" as an intent, and "/restart" or "/session_start" would
+    silently reset the conversation. Only the payloads our own buttons send
+    keep their slash.
+    """
+    text = text.strip()
+    if text.startswith("/") and text not in payloads:
+        return text.lstrip("/").strip() or "?"
+    return text
+
+
+def as_replies(rasa_replies: Any) -> List[Dict[str, Any]]:
+    """Returns Rasa's REST replies reduced to text and buttons, the documented shape."""
+    replies = []
+    for reply in rasa_replies if isinstance(rasa_replies, list) else []:
+        if not isinstance(reply, dict) or not isinstance(reply.get("text"), str):
+            continue
+        buttons = [
+            {"title": str(button.get("title", "")), "payload": str(button.get("payload", ""))}
+            for button in reply.get("buttons") or []
+            if isinstance(button, dict)
+        ]
+        replies.append({"text": reply["text"], "buttons": buttons})
+    return replies
+
+
+def short_id(sender: str) -> str:
+    """Returns a short, one-way tag for a conversation id, for the logs."""
+    return hashlib.sha256(sender.encode()).hexdigest()[:10]
+
+
+def create_app(settings: Optional[WebSettings] = None, *, name: str = "welfare_public") -> Sanic:
+    """Returns the public web service, configured from ``settings`` (or the environment)."""
+    settings = settings or WebSettings.from_env()
+    app = Sanic(name)
+    app.config.REQUEST_MAX_SIZE = REQUEST_MAX_SIZE
+    app.config.REQUEST_TIMEOUT = 30
+    app.error_handler = JSONErrorHandler()
+    chat_limiter = RateLimiter(settings.requests_per_minute)
+    session_limiter = RateLimiter(max(1, settings.requests_per_minute // 3))
+
+    @app.listener("before_server_start")
+    async def open_connections(app: Sanic, _loop: Any) -> None:
+        app.ctx.secret = settings.load_session_secret()
+        app.ctx.payloads = button_payloads(DOMAIN_FILE)
+        # One pool of connections to Rasa for the life of the worker.
+        app.ctx.rasa = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=settings.rasa_timeout),
+            connector=aiohttp.TCPConnector(limit=100),
+        )
+
+    @app.listener("after_server_stop")
+    async def close_connections(app: Sanic, _loop: Any) -> None:
+        await app.ctx.rasa.close()
+
+    @app.on_request
+    async def refuse_other_sites(request: Request) -> Optional[HTTPResponse]:
+        """Lets only the force's own pages (and this service's) call the API."""
+        if not request.path.startswith("/api/"):
+            return None
+        origin = origin_of(request)
+        if origin is None or origin in settings.allowed_origins or origin == own_origin(request):
+            return None
+        logger.info("refused a request from another site to %s", request.path)
+        return json_error("This site may not use the chat.", 403)
+
+    @app.on_response
+    async def headers(request: Request, response_: HTTPResponse) -> None:
+        add_security_headers(request, response_)
+        origin = origin_of(request)
+        if request.path.startswith("/api/") and origin in settings.allowed_origins:
+            response_.headers["Access-Control-Allow-Origin"] = origin
+            response_.headers["Vary"] = "Origin"
+
+    @app.get("/")
+    async def demo_page(request: Request) -> HTTPResponse:
+        """The demo advice page, with the widget embedded as any force page would."""
+        return await response.file(STATIC_DIR / "demo" / "index.html")
+
+    app.static("/widget", str(STATIC_DIR / "widget"), name="widget")
+    app.static("/demo", str(STATIC_DIR / "demo"), name="demo")
+
+    @app.get("/health")
+    async def health(request: Request) -> HTTPResponse:
+        return response.json({"status": "ok"})
+
+    @app.route("/api/session", methods=["POST", "OPTIONS"])
+    async def start_session(request: Request) -> HTTPResponse:
+        """Issues a new conversation id and returns the assistant's opening."""
+        if request.method == "OPTIONS":
+            return preflight()
+        if not session_limiter.allow(client_address(request)):
+            return json_error("Too many new conversations. Please wait a minute.", 429)
+        sender = new_conversation_id(app.ctx.secret)
+        replies = await ask_rasa(app, sender, OPENING)
+        return response.json({"sender": sender, "replies": replies})
+
+    @app.route("/api/chat", methods=["POST", "OPTIONS"])
+    async def chat(request: Request) -> HTTPResponse:
+        """Forwards one message and returns the replies: [{"text", "buttons"}]."""
+        if request.method == "OPTIONS":
+            return preflight()
+        if not chat_limiter.allow(client_address(request)):
+            return json_error("Too many messages at once. Please wait a minute.", 429)
+        try:
+            body = request.json
+        except InvalidUsage:
+            return json_error("The request must be JSON.", 400)
+        if not isinstance(body, dict):
+            return json_error("The request must be a JSON object.", 400)
+        sender, message = body.get("sender"), body.get("message")
+        if not isinstance(message, str) or sender is None:
+            return json_error('Both "sender" and "message" are needed.', 400)
+        if not is_conversation_id(app.ctx.secret, sender):
+            return json_error("This conversation is not known. Please start a new one.", 400)
+        if len(message) > settings.message_limit:
+            return json_error(
+                f"Please keep each message under {settings.message_limit} characters.", 413
+            )
+        if not message.strip():
+            return json_error("The message is empty.", 400)
+        replies = await ask_rasa(app, sender, safe_message(message, app.ctx.payloads))
+        return response.json(replies)
+
+    async def ask_rasa(app: Sanic, sender: str, message: str) -> List[Dict[str, Any]]:
+        """Returns Rasa's replies, or the safe default if it cannot answer."""
+        started = time.monotonic()
+        outcome = "ok"
+        try:
+            async with app.ctx.rasa.post(
+                f"{settings.rasa_url}/webhooks/rest/webhook",
+                json={"sender": sender, "message": message},
+            ) as answer:
+                replies = as_replies(await answer.json()) if answer.status == 200 else []
+                if answer.status != 200:
+                    outcome = f"rasa status {answer.status}"
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            replies, outcome = [], f"rasa unavailable ({type(error).__name__})"
+        except Exception as error:  # noqa: BLE001 - whatever went wrong, the person gets 999/101
+            replies, outcome = [], f"forwarding failed ({type(error).__name__})"
+        if not replies and outcome == "ok":
+            outcome = "rasa gave no reply"
+        elapsed_ms = (time.monotonic() - started) * 1000
+        log = logger.info if outcome == "ok" else logger.warning
+        log("chat conversation=%s outcome=%s ms=%.0f", short_id(sender), outcome, elapsed_ms)
+        return replies or [{"text": SAFE_DEFAULT, "buttons": []}]
+
+    return app
+
+
+def preflight() -> HTTPResponse:
+    """Answers a browser's CORS check (the origin was checked on the way in)."""
+    return response.empty(
+        headers={
+            "Access-Control-Allow-Methods": "POST",
+            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Max-Age": "600",
+        }
+    )
+
+
+def own_origin(request: Request) -> str:
+    """Returns this service's own origin as the browser sees it."""
+    return f"{request.scheme}://{request.host}"

@@ -1,0 +1,134 @@
+"""The concern team's JSON API: list new reports, read one, mark one reviewed.
+
+Served on its own port, for the force's internal network only (never through
+the public service). Every call needs an officer's API token
+(``Authorization: Bearer ...``; issue one with ``python -m bot.concerns
+issue-token``) and a reason, and is written to the audit log by the store. A
+call with no token, a wrong or revoked token, or a public conversation id is
+refused (401 or 403) and the refusal is audited too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Optional, Tuple
+
+from sanic import Request, Sanic, response
+from sanic.exceptions import InvalidUsage
+from sanic.response import HTTPResponse
+
+from bot.concern_store import ConcernStore, ConcernStoreError, UnknownReference
+from bot.settings import Settings
+from bot.web.conversation_ids import looks_like_conversation_id
+from bot.web.protection import (
+    JSONErrorHandler,
+    RateLimiter,
+    add_security_headers,
+    client_address,
+    json_error,
+)
+
+logger = logging.getLogger(__name__)
+
+# Generous for a person or an integration, far too few to guess a token.
+REQUESTS_PER_MINUTE = 120
+
+
+def create_staff_app(store: Optional[ConcernStore] = None, *, name: str = "welfare_staff") -> Sanic:
+    """Returns the staff API on ``store`` (by default the one the environment names)."""
+    app = Sanic(name)
+    app.config.REQUEST_MAX_SIZE = 16 * 1024
+    app.error_handler = JSONErrorHandler()
+    limiter = RateLimiter(REQUESTS_PER_MINUTE)
+
+    @app.listener("before_server_start")
+    async def open_store(app: Sanic, _loop: Any) -> None:
+        app.ctx.store = store or Settings.from_env().open_store()
+
+    @app.on_response
+    async def headers(request: Request, response_: HTTPResponse) -> None:
+        add_security_headers(request, response_)
+
+    async def officer(request: Request) -> Tuple[Optional[str], Optional[HTTPResponse]]:
+        """Returns the officer the token belongs to, or the refusal (audited)."""
+        if not limiter.allow(client_address(request)):
+            return None, json_error("Too many requests. Please wait a minute.", 429)
+        where = f"{request.method} {request.path}"
+        scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            await refuse(app, "anonymous", f"no token: {where}")
+            return None, json_error("An officer's API token is needed.", 401)
+        if looks_like_conversation_id(token):
+            await refuse(app, "public session", f"public conversation id as token: {where}")
+            return None, json_error("Public conversations cannot use the staff API.", 403)
+        user = await asyncio.to_thread(app.ctx.store.staff_user, token[:200])
+        if user is None:
+            await refuse(app, "unknown token", f"wrong or revoked token: {where}")
+            return None, json_error("The API token is not valid.", 401)
+        return user, None
+
+    def reason_from(request: Request) -> Optional[str]:
+        reason = request.args.get("reason")
+        if reason is None and request.method == "POST":
+            try:
+                body = request.json
+            except InvalidUsage:
+                body = None
+            reason = body.get("reason") if isinstance(body, dict) else None
+        return reason.strip()[:500] if isinstance(reason, str) and reason.strip() else None
+
+    async def audited(request: Request, work) -> HTTPResponse:
+        user, refusal = await officer(request)
+        if refusal:
+            return refusal
+        reason = reason_from(request)
+        if reason is None:
+            return json_error('Say why, as "reason": it is written to the audit log.', 400)
+        try:
+            return response.json(await asyncio.to_thread(work, user, reason), default=str)
+        except UnknownReference:
+            return json_error("No report has that reference.", 404)
+        except ConcernStoreError as error:
+            logger.error("staff API: the store failed: %s", type(error).__name__)
+            return json_error("The reports cannot be reached just now.", 503)
+
+    @app.get("/staff/health")
+    async def health(request: Request) -> HTTPResponse:
+        return response.json({"status": "ok"})
+
+    @app.get("/staff/concerns")
+    async def list_new(request: Request) -> HTTPResponse:
+        """Lists reports not yet reviewed, oldest first, without their content."""
+        return await audited(
+            request, lambda user, reason: app.ctx.store.list_new(actor=user, reason=reason)
+        )
+
+    @app.get("/staff/concerns/<reference:str>")
+    async def read(request: Request, reference: str) -> HTTPResponse:
+        """Returns one report, decrypted."""
+        return await audited(
+            request,
+            lambda user, reason: app.ctx.store.read(reference[:40], actor=user, reason=reason),
+        )
+
+    @app.post("/staff/concerns/<reference:str>/reviewed")
+    async def mark_reviewed(request: Request, reference: str) -> HTTPResponse:
+        """Marks one report as reviewed."""
+
+        def review(user: str, reason: str) -> dict:
+            app.ctx.store.mark_reviewed(reference[:40], actor=user, reason=reason)
+            return {"reference": reference, "status": "reviewed"}
+
+        return await audited(request, review)
+
+    return app
+
+
+async def refuse(app: Sanic, actor: str, reason: str) -> None:
+    """Audits a refused call; a store failure here must not hide the refusal."""
+    try:
+        await asyncio.to_thread(app.ctx.store.record_refusal, actor, "api_refused", reason)
+    except ConcernStoreError:
+        logger.error("staff API: a refusal could not be audited")

@@ -1,0 +1,352 @@
+/*
+ * The welfare-concern chat widget. Embed it on any page with two lines:
+ *
+ *   <link rel="stylesheet" href="https://CHAT-SERVICE/widget/widget.css">
+ *   <script src="https://CHAT-SERVICE/widget/widget.js" defer></script>
+ *
+ * It talks only to the service it was loaded from. Optional attributes on the
+ * script tag: data-exit-url (where "Leave this site" goes).
+ *
+ * Written for people who may be frightened, on a shared device, with someone
+ * nearby: the transcript is kept only for this tab (sessionStorage, never
+ * localStorage); "Leave this site" and Escape pressed twice wipe it and replace
+ * the page, so Back does not return; every reply is shown as text, never HTML.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  var SERVICE = new URL(script.src, window.location.href).origin;
+  var EXIT_URL = script.getAttribute("data-exit-url") || "https://www.google.com/";
+  var STORAGE_KEY = "welfare-chat";
+  var DOUBLE_ESCAPE_MS = 1500;
+  var MAX_LENGTH = 2000;
+  var UNREACHABLE =
+    "Sorry, I can't connect just now. If anyone is in danger, call 999. " +
+    "Otherwise you can call 101 at any time, day or night.";
+
+  var state = load();
+  var lastEscape = 0;
+  var busy = false;
+
+  function load() {
+    try {
+      var saved = JSON.parse(window.sessionStorage.getItem(STORAGE_KEY) || "null");
+      if (saved && Array.isArray(saved.messages)) {
+        return saved;
+      }
+    } catch (ignored) {
+      // A damaged or blocked store just means starting afresh.
+    }
+    return { sender: null, messages: [], open: false };
+  }
+
+  function save() {
+    try {
+      window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(state));
+    } catch (ignored) {
+      // Private modes may refuse storage; the chat still works on this page.
+    }
+  }
+
+  function element(tag, attributes, text) {
+    var node = document.createElement(tag);
+    Object.keys(attributes || {}).forEach(function (name) {
+      node.setAttribute(name, attributes[name]);
+    });
+    if (text !== undefined) {
+      node.textContent = text; // always text: a reply can never become HTML
+    }
+    return node;
+  }
+
+  // The page furniture ------------------------------------------------------
+
+  var exitButton = element("button", { type: "button", class: "wc-exit" }, "Leave this site");
+  exitButton.title = "Leaves at once and clears this chat. You can also press Esc twice.";
+
+  var launcher = element(
+    "button",
+    { type: "button", class: "wc-launcher", "aria-expanded": "false", "aria-controls": "wc-panel" },
+    "Worried about someone? Chat with us"
+  );
+
+  var panel = element("section", {
+    id: "wc-panel",
+    class: "wc-panel",
+    role: "dialog",
+    "aria-labelledby": "wc-title",
+    "aria-describedby": "wc-notice",
+  });
+  panel.hidden = true;
+
+  var header = element("div", { class: "wc-header" });
+  header.appendChild(element("h2", { id: "wc-title", class: "wc-title" }, "Worried about someone?"));
+  var clearButton = element("button", { type: "button", class: "wc-clear" }, "Clear chat");
+  var closeButton = element("button", { type: "button", class: "wc-close" }, "Close");
+  closeButton.setAttribute("aria-label", "Close the chat");
+  header.appendChild(clearButton);
+  header.appendChild(closeButton);
+
+  var notice = element(
+    "p",
+    { id: "wc-notice", class: "wc-notice" },
+    "If anyone is in danger now, call 999. This is an automated assistant."
+  );
+  var log = element("div", {
+    class: "wc-log",
+    role: "log",
+    "aria-live": "polite",
+    "aria-label": "Conversation",
+    tabindex: "0",
+  });
+  var typing = element("p", { class: "wc-typing", role: "status" });
+  var form = element("form", { class: "wc-form" });
+  var label = element("label", { for: "wc-input", class: "wc-visually-hidden" }, "Your message");
+  var input = element("textarea", {
+    id: "wc-input",
+    class: "wc-input",
+    rows: "2",
+    maxlength: String(MAX_LENGTH),
+    autocomplete: "off",
+  });
+  var sendButton = element("button", { type: "submit", class: "wc-send" }, "Send");
+  form.appendChild(label);
+  form.appendChild(input);
+  form.appendChild(sendButton);
+
+  [header, notice, log, typing, form].forEach(function (part) {
+    panel.appendChild(part);
+  });
+
+  // Showing the conversation --------------------------------------------------
+
+  function showMessage(message, index) {
+    var bubble = element("div", { class: "wc-msg wc-" + message.from });
+    var who = message.from === "bot" ? "Assistant: " : "You: ";
+    bubble.appendChild(element("span", { class: "wc-visually-hidden" }, who));
+    String(message.text)
+      .split(/\n+/)
+      .forEach(function (paragraph) {
+        if (paragraph.trim()) {
+          bubble.appendChild(element("p", {}, paragraph));
+        }
+      });
+    if (message.buttons && message.buttons.length) {
+      var choices = element("div", { class: "wc-choices" });
+      message.buttons.forEach(function (button) {
+        var choice = element("button", { type: "button", class: "wc-choice" }, button.title);
+        // Only the latest question's buttons can still be pressed.
+        choice.disabled = index !== state.messages.length - 1 || busy;
+        choice.addEventListener("click", function () {
+          send(button.payload, button.title);
+        });
+        choices.appendChild(choice);
+      });
+      bubble.appendChild(choices);
+    }
+    log.appendChild(bubble);
+  }
+
+  function render() {
+    log.textContent = "";
+    state.messages.forEach(showMessage);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function add(from, text, buttons) {
+    state.messages.push({ from: from, text: text, buttons: buttons || [] });
+    save();
+    render();
+  }
+
+  function setBusy(waiting) {
+    busy = waiting;
+    typing.textContent = waiting ? "The assistant is typing\u2026" : "";
+    typing.classList.toggle("wc-typing-on", waiting);
+    sendButton.disabled = waiting;
+    render();
+  }
+
+  // Talking to the service ----------------------------------------------------
+
+  function post(path, body) {
+    return window
+      .fetch(SERVICE + path, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+        credentials: "omit",
+      })
+      .then(function (answer) {
+        return answer.json().then(function (data) {
+          return { status: answer.status, data: data };
+        });
+      });
+  }
+
+  function showReplies(replies) {
+    replies.forEach(function (reply) {
+      add("bot", reply.text, reply.buttons);
+    });
+  }
+
+  function startConversation() {
+    setBusy(true);
+    return post("/api/session", {})
+      .then(function (result) {
+        if (result.status !== 200) {
+          throw new Error("session refused");
+        }
+        state.sender = result.data.sender;
+        save();
+        showReplies(result.data.replies);
+      })
+      .catch(function () {
+        add("bot", UNREACHABLE);
+      })
+      .then(function () {
+        setBusy(false);
+      });
+  }
+
+  function send(message, shown) {
+    if (busy || !message.trim()) {
+      return;
+    }
+    add("user", shown || message);
+    var ready = state.sender ? Promise.resolve() : startConversation();
+    ready.then(function () {
+      if (!state.sender) {
+        return;
+      }
+      setBusy(true);
+      post("/api/chat", { sender: state.sender, message: message })
+        .then(function (result) {
+          if (result.status === 200) {
+            showReplies(result.data);
+          } else {
+            if (result.status === 400 && /not known/.test(result.data.error || "")) {
+              state.sender = null; // e.g. the service was reset: start again next time
+              save();
+            }
+            add("bot", (result.data.error || "Sorry, that didn't work.") + " " + UNREACHABLE);
+          }
+        })
+        .catch(function () {
+          add("bot", UNREACHABLE);
+        })
+        .then(function () {
+          setBusy(false);
+          input.focus();
+        });
+    });
+  }
+
+  // Opening, closing, clearing, leaving -------------------------------------
+
+  function open() {
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    state.open = true;
+    save();
+    input.focus();
+    if (!state.sender && !state.messages.length) {
+      startConversation();
+    }
+  }
+
+  function close() {
+    panel.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    state.open = false;
+    save();
+    launcher.focus();
+  }
+
+  function clearConversation() {
+    state = { sender: null, messages: [], open: true };
+    try {
+      window.sessionStorage.removeItem(STORAGE_KEY);
+    } catch (ignored) {
+      // nothing stored
+    }
+    render();
+    startConversation();
+    input.focus();
+  }
+
+  function leave() {
+    // Wipe first, then replace this page in the history, so Back cannot
+    // bring the chat back.
+    state = { sender: null, messages: [], open: false };
+    try {
+      window.sessionStorage.removeItem(STORAGE_KEY);
+    } catch (ignored) {
+      // nothing stored
+    }
+    log.textContent = "";
+    panel.hidden = true;
+    document.title = "";
+    window.location.replace(EXIT_URL);
+  }
+
+  launcher.addEventListener("click", function () {
+    if (panel.hidden) {
+      open();
+    } else {
+      close();
+    }
+  });
+  closeButton.addEventListener("click", close);
+  clearButton.addEventListener("click", clearConversation);
+  exitButton.addEventListener("click", leave);
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value;
+    if (text.trim() && !busy) {
+      input.value = "";
+      send(text.slice(0, MAX_LENGTH));
+    }
+  });
+  input.addEventListener("keydown", function (event) {
+    // Enter sends; Shift+Enter makes a new line.
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") {
+      return;
+    }
+    var now = Date.now();
+    if (now - lastEscape < DOUBLE_ESCAPE_MS) {
+      leave();
+      return;
+    }
+    lastEscape = now;
+    if (!panel.hidden) {
+      close();
+    }
+  });
+
+  function mount() {
+    document.body.appendChild(exitButton);
+    document.body.appendChild(launcher);
+    document.body.appendChild(panel);
+    render();
+    if (state.open) {
+      panel.hidden = false;
+      launcher.setAttribute("aria-expanded", "true");
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", mount);
+  } else {
+    mount();
+  }
+})();

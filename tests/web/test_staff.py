@@ -1,0 +1,109 @@
+"""The concern team's API: tokens, reasons, audited access and audited refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import Settings
+from bot.web.conversation_ids import new_conversation_id
+from tests.assistant import start_web_service
+from tests.web.test_public import call
+
+
+@pytest.fixture(scope="module")
+def staff(tmp_path_factory):
+    yield from start_web_service(tmp_path_factory.mktemp("staff"), "staff")
+
+
+@pytest.fixture(scope="module")
+def store(staff):
+    return Settings.from_env({"CONCERNS_DATA_DIR": str(staff.data_dir)}).open_store()
+
+
+@pytest.fixture(scope="module")
+def token(store):
+    return store.issue_staff_token("officer.invented", actor="admin", reason="test set-up")
+
+
+@pytest.fixture(scope="module")
+def reference(store):
+    return store.submit({"noticed": "an invented concern", "location": "Invented Road"}).reference
+
+
+def get(staff, path, token=None, **kwargs):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return call(f"{staff.url}{path}", method=kwargs.pop("method", "GET"), headers=headers, **kwargs)
+
+
+def last_audit(store):
+    return store.audit_trail()[-1]
+
+
+def test_an_officer_lists_reads_and_marks_a_report_and_each_is_audited(
+    staff, store, token, reference
+):
+    status, _, listed = get(staff, "/staff/concerns?reason=triage", token)
+    assert status == 200 and reference in [row["reference"] for row in listed]
+    assert "noticed" not in listed[0], "the list carries no content"
+    assert last_audit(store)["action"] == "list"
+
+    status, _, report = get(staff, f"/staff/concerns/{reference}?reason=assessing+risk", token)
+    assert status == 200 and report["noticed"] == "an invented concern"
+    entry = last_audit(store)
+    assert (entry["actor"], entry["action"], entry["reference"], entry["reason"]) == (
+        "officer.invented",
+        "read",
+        reference,
+        "assessing risk",
+    )
+
+    status, _, body = get(
+        staff,
+        f"/staff/concerns/{reference}/reviewed",
+        token,
+        method="POST",
+        body={"reason": "passed to the team"},
+    )
+    assert status == 200 and body["status"] == "reviewed"
+    assert last_audit(store)["action"] == "mark_reviewed"
+    assert reference not in [row["reference"] for row in store.list_new(actor="t", reason="t")]
+
+
+@pytest.mark.parametrize(
+    ("token", "status", "actor"),
+    [
+        (None, 401, "anonymous"),
+        ("wct_not-a-real-token", 401, "unknown token"),
+        (new_conversation_id(b"any secret"), 403, "public session"),
+    ],
+    ids=["no token", "wrong token", "public session"],
+)
+def test_refused_access_is_refused_and_audited(staff, store, token, status, actor):
+    got, _, body = get(staff, "/staff/concerns?reason=curious", token)
+    assert got == status and body["error"]
+    entry = last_audit(store)
+    assert (entry["actor"], entry["action"]) == (actor, "api_refused")
+    assert token is None or token not in entry["reason"], "a token is never written down"
+
+
+def test_a_revoked_token_no_longer_works(staff, store):
+    token = store.issue_staff_token("leaver.invented", actor="admin", reason="test")
+    assert get(staff, "/staff/concerns?reason=x", token)[0] == 200
+    store.revoke_staff_tokens("leaver.invented", actor="admin", reason="left the team")
+    assert get(staff, "/staff/concerns?reason=x", token)[0] == 401
+
+
+def test_a_reason_is_required(staff, token):
+    status, _, body = get(staff, "/staff/concerns", token)
+    assert status == 400 and "reason" in body["error"]
+
+
+def test_an_unknown_reference_is_404_and_audited(staff, store, token):
+    status, _, _ = get(staff, "/staff/concerns/CON-ZZZZ-ZZZZ?reason=checking", token)
+    assert status == 404
+    assert last_audit(store)["action"] == "read_refused"
+
+
+def test_tokens_are_stored_only_as_hashes(staff, store, token):
+    raw = (staff.data_dir / "concerns.db").read_bytes()
+    assert token.encode() not in raw

@@ -1,0 +1,158 @@
+"""The chat widget in a real browser: a conversation, the quick exit, safety, accessibility."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from tests.assistant import PROJECT_DIR, start_web_service
+
+RESULTS = PROJECT_DIR / "results"
+EXIT_URL = "https://www.google.com/"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, rasa_url):
+    """The public service, with the demo page, in front of the running assistant."""
+    for web in start_web_service(
+        tmp_path_factory.mktemp("site"),
+        "public",
+        rasa_url,
+        WEB_SESSION_SECRET="test-only-session-secret",
+        WEB_REQUESTS_PER_MINUTE="1000",
+    ):
+        yield web.url
+
+
+@pytest.fixture
+def chat(page: Page, site: str) -> Page:
+    """The demo page with the widget open and the assistant's opening shown."""
+    # The neutral exit site is served locally by the test: nothing leaves loopback.
+    page.route(
+        re.compile(r"^https://www\.google\.com/.*"),
+        lambda route: route.fulfill(body="<title>Neutral</title>", content_type="text/html"),
+    )
+    page.goto(site)
+    page.get_by_role("button", name="Worried about someone? Chat with us").click()
+    expect(page.locator(".wc-bot").first).to_contain_text("automated assistant")
+    return page
+
+
+def say(page: Page, text: str) -> None:
+    page.get_by_label("Your message").fill(text)
+    page.keyboard.press("Enter")
+    expect(page.locator(".wc-user").last).to_have_text(re.compile(re.escape(text)))
+    expect(page.locator(".wc-typing")).to_have_text("")
+
+
+def test_a_conversation_by_typing_and_clicking(chat: Page):
+    expect(chat.get_by_label("Your message")).to_be_focused()
+    say(chat, "my neighbour's curtains have been closed for a week")
+    expect(chat.locator(".wc-log")).to_contain_text("keeping the curtains closed")
+    chat.get_by_role("button", name="No, that's everything").click()
+    expect(chat.locator(".wc-log")).to_contain_text("101")
+    RESULTS.mkdir(exist_ok=True)
+    chat.screenshot(path=str(RESULTS / "widget-mid-conversation.png"))
+    # Buttons of an answered question can no longer be pressed.
+    expect(chat.get_by_role("button", name="No, that's everything")).to_be_disabled()
+
+
+def test_a_script_in_a_message_is_shown_as_text(chat: Page):
+    attack = "<script>window.pwned = 1</script><b>bold</b><img src=x onerror=window.pwned=2>"
+    say(chat, attack)
+    expect(chat.locator(".wc-user").last).to_contain_text(attack)
+    assert chat.evaluate("window.pwned") is None
+    assert chat.locator(".wc-log b, .wc-log img, .wc-log script").count() == 0
+
+
+def test_the_transcript_survives_a_reload_in_the_tab_but_not_in_local_storage(chat: Page):
+    say(chat, "my friend never leaves the house now")
+    chat.reload()
+    expect(chat.locator(".wc-user")).to_contain_text(["my friend never leaves the house now"])
+    assert chat.evaluate("window.localStorage.length") == 0
+    assert "never leaves the house" in chat.evaluate("sessionStorage.getItem('welfare-chat')")
+
+
+def test_clear_chat_empties_the_transcript_and_storage(chat: Page):
+    say(chat, "her phone is always off")
+    chat.get_by_role("button", name="Clear chat").click()
+    expect(chat.locator(".wc-user")).to_have_count(0)
+    assert "phone is always off" not in (
+        chat.evaluate("sessionStorage.getItem('welfare-chat')") or ""
+    )
+
+
+@pytest.mark.parametrize("how", ["button", "escape twice"])
+def test_quick_exit_wipes_the_chat_and_replaces_the_page(chat: Page, site: str, how: str):
+    say(chat, "he follows her home from work")
+    if how == "button":
+        chat.get_by_role("button", name="Leave this site").click()
+    else:
+        chat.keyboard.press("Escape")
+        chat.keyboard.press("Escape")
+    chat.wait_for_url(EXIT_URL)
+    # The page was replaced, not added to: Back does not return to the chat.
+    chat.go_back()
+    assert not chat.url.startswith(site)
+    chat.goto(site)
+    assert chat.evaluate("sessionStorage.getItem('welfare-chat')") is None
+    expect(chat.locator(".wc-msg")).to_have_count(0)
+
+
+def test_the_launcher_and_the_chat_work_from_the_keyboard(page: Page, site: str):
+    page.goto(site)
+    launcher = page.get_by_role("button", name="Worried about someone? Chat with us")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if launcher.evaluate("node => node === document.activeElement"):
+            break
+    expect(launcher).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_label("Your message")).to_be_focused()
+    expect(page.locator(".wc-log")).to_contain_text("999")
+    page.get_by_role("button", name="Close the chat").click()
+    expect(launcher).to_be_focused()
+
+
+def test_replies_are_announced_to_screen_readers(chat: Page):
+    log = chat.locator(".wc-log")
+    expect(log).to_have_attribute("role", "log")
+    expect(log).to_have_attribute("aria-live", "polite")
+
+
+@pytest.mark.parametrize("viewport", [{"width": 320, "height": 640}, {"width": 640, "height": 400}])
+def test_the_widget_fits_a_narrow_screen_and_200_percent_zoom(page: Page, site: str, viewport):
+    # 640 x 400 CSS pixels is a 1280 x 800 screen at 200% zoom.
+    page.set_viewport_size(viewport)
+    page.goto(site)
+    page.get_by_role("button", name="Worried about someone? Chat with us").click()
+    for selector in (".wc-panel", ".wc-exit", ".wc-send"):
+        box = page.locator(selector).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], selector
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+
+def test_when_the_service_cannot_be_reached_999_and_101_are_shown(chat: Page):
+    chat.route("**/api/chat", lambda route: route.abort())
+    chat.get_by_label("Your message").fill("is anyone there")
+    chat.keyboard.press("Enter")
+    expect(chat.locator(".wc-bot").last).to_contain_text("999")
+    expect(chat.locator(".wc-bot").last).to_contain_text("101")
+
+
+def test_no_serious_or_critical_accessibility_problems_with_the_widget_open(chat: Page):
+    say(chat, "my sister seems scared of her boyfriend")
+    results = Axe().run(chat)
+    serious = [
+        (violation["id"], violation["impact"])
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], results.generate_report()
+    RESULTS.mkdir(exist_ok=True)
+    Path(RESULTS / "axe-report.txt").write_text(results.generate_report())
