@@ -19,7 +19,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install language train check lint services browser test evaluate run chat clean
+.PHONY: help install language train check preview lint services browser test evaluate run chat clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,8 +44,12 @@ $(MODEL): $(LANGUAGE_DIR)/.built config.yml domain.yml $(shell find $(TRAINING_D
 
 train: $(MODEL) ## Train the model (only when data, config or components changed)
 
-check: $(VENV)/.installed ## Validate the dialogue data with no warnings allowed
+check: $(VENV)/.installed ## Check the content: Rasa's validation, safety, plain English
 	$(PY) scripts/validate.py --data $(TRAINING_DATA)
+	$(PY) scripts/check_content.py
+
+preview: $(VENV)/.installed ## Write every test conversation as people see it: results/preview.html
+	$(PY) scripts/preview.py --out results
 
 lint: $(VENV)/.installed ## Lint and format-check the Python code (ruff)
 	$(VENV)/bin/ruff check .

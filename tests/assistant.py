@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -20,6 +21,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, List
+
+import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MODEL = PROJECT_DIR / "models" / "welfare.tar.gz"
@@ -194,3 +197,33 @@ def start_web_service(
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+# Tests check which response was given, by name, never its wording: the comms
+# team rewords messages freely (docs/content-guide.md).
+DOMAIN = yaml.safe_load((PROJECT_DIR / "domain.yml").read_text(encoding="utf-8"))
+
+
+def opening_words(response: str) -> List[str]:
+    """Returns, per variation, its first sentence up to any placeholder."""
+    words = []
+    for variation in DOMAIN["responses"][response]:
+        first = re.split(r"(?<=[.?!])\s", variation["text"].strip())[0]
+        words.append(first.split("{")[0].strip())
+    return words
+
+
+def said(text: str, response: str) -> bool:
+    """Returns whether the text includes the named response (any variation)."""
+    flat = " ".join(text.split())
+    return any(" ".join(words.split()) in flat for words in opening_words(response))
+
+
+def button_title(response: str, payload: str) -> str:
+    """Returns the title of the response's button that sends the payload."""
+    return next(
+        button["title"]
+        for variation in DOMAIN["responses"][response]
+        for button in variation.get("buttons") or []
+        if button["payload"] == payload
+    )

@@ -1,7 +1,15 @@
-"""Shared fixtures, each made once per test run: the spaCy pipeline and the running assistant."""
+"""Shared fixtures, each made once per test run: the spaCy pipeline, the running
+assistant, and the browser.
+
+Browser tests drive the system's Chromium, installed from Debian's packages
+(scripts/browser): Playwright's own browser download does not work here. It
+runs headless, with the background traffic Chromium would otherwise make
+switched off: nothing a test starts may reach beyond 127.0.0.0/8.
+"""
 
 from __future__ import annotations
 
+import shutil
 from typing import Iterator
 
 import pytest
@@ -27,3 +35,21 @@ def assistant(tmp_path_factory) -> Iterator[Assistant]:
 def rasa_url(assistant: Assistant) -> str:
     """Returns the running Rasa server's base URL."""
     return assistant.url
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+        ],
+    }

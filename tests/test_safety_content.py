@@ -6,21 +6,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.content_rules import ADVICE_PATH, DANGER_PATH, NUMBER, VERIFIED_NUMBERS
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DOMAIN = yaml.safe_load((PROJECT_DIR / "domain.yml").read_text())
-# The only numbers the assistant may give (see docs in the README and issue 2).
-VERIFIED_NUMBERS = {
-    "999",
-    "101",
-    "18000",
-    "18001 101",
-    "55",
-    "0808 2000 247",
-    "0808 802 0300",
-    "0808 168 9111",
-}
-# A run of digits, optionally grouped by single spaces: "0808 802 0300", "101".
-NUMBER = re.compile(r"\d+(?: \d+)*")
 AGENCIES = yaml.safe_load((PROJECT_DIR / "data" / "agencies.yml").read_text())
 
 
@@ -65,25 +54,18 @@ def test_the_danger_response_starts_with_999():
     assert "999" in variation["text"].split(".")[0]
 
 
-@pytest.mark.parametrize(
-    "response",
-    [
-        "utter_advice",
-        "utter_how_to_report",
-        "utter_no_pressure",
-        "utter_please_rephrase",
-        "utter_i_am_a_bot",
-        "utter_out_of_scope",
-        "utter_goodbye",
-        "utter_confidentiality",
-        "utter_what_happens_next",
-        "utter_self_victim",
-    ],
-)
+@pytest.mark.parametrize("response", ADVICE_PATH)
 def test_advice_responses_keep_999_and_101(response):
+    assert response in DOMAIN["responses"]
     for name, text in response_texts():
         if name == response:
             assert "999" in text and "101" in text, name
+
+
+@pytest.mark.parametrize("response", DANGER_PATH)
+def test_danger_path_responses_give_999(response):
+    texts = [text for name, text in response_texts() if name == response]
+    assert texts and all("999" in text for text in texts)
 
 
 def test_the_silent_solution_and_textphone_are_in_the_opening_and_danger_advice():

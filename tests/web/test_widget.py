@@ -9,7 +9,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.assistant import PROJECT_DIR, start_web_service
+from actions.content import warning_sign_labels
+from tests.assistant import PROJECT_DIR, button_title, opening_words, start_web_service
 
 RESULTS = PROJECT_DIR / "results"
 EXIT_URL = "https://www.google.com/"
@@ -38,7 +39,7 @@ def chat(page: Page, site: str) -> Page:
     )
     page.goto(site)
     page.get_by_role("button", name="Worried about someone? Chat with us").click()
-    expect(page.locator(".wc-bot").first).to_contain_text("automated assistant")
+    expect(page.locator(".wc-bot").first).to_contain_text(opening_words("utter_opening")[0])
     return page
 
 
@@ -52,13 +53,14 @@ def say(page: Page, text: str) -> None:
 def test_a_conversation_by_typing_and_clicking(chat: Page):
     expect(chat.get_by_label("Your message")).to_be_focused()
     say(chat, "my neighbour's curtains have been closed for a week")
-    expect(chat.locator(".wc-log")).to_contain_text("keeping the curtains closed")
-    chat.get_by_role("button", name="No, that's everything").click()
+    expect(chat.locator(".wc-log")).to_contain_text(warning_sign_labels()["curtains_closed"])
+    nothing_else = button_title("utter_ask_anything_else", "/deny")
+    chat.get_by_role("button", name=nothing_else).click()
     expect(chat.locator(".wc-log")).to_contain_text("101")
     RESULTS.mkdir(exist_ok=True)
     chat.screenshot(path=str(RESULTS / "widget-mid-conversation.png"))
     # Buttons of an answered question can no longer be pressed.
-    expect(chat.get_by_role("button", name="No, that's everything")).to_be_disabled()
+    expect(chat.get_by_role("button", name=nothing_else)).to_be_disabled()
 
 
 def test_a_script_in_a_message_is_shown_as_text(chat: Page):

@@ -1,0 +1,324 @@
+"""The content check: what the comms team writes, checked for safety and plain English.
+
+Run by `make check` (after Rasa's own validation) in a few seconds, with no
+training. Each problem is reported as ``file:line: what is wrong`` in plain
+words. The rules, and why:
+
+- phone numbers: only the verified numbers (VERIFIED_NUMBERS) may appear in a
+  response, the agency list or the website; no web addresses in responses;
+- 999 and 101: every response in the danger path must give 999, every one in
+  the advice path 101 (DANGER_PATH, ADVICE_PATH);
+- placeholders: a ``{name}`` must name a slot, or a value the action that
+  sends the response passes to it;
+- length: a response longer than MAX_CHARACTERS no longer fits the widget
+  without scrolling on a phone;
+- plain English: a response of at least MIN_WORDS_TO_SCORE words must score at
+  least MIN_READING_EASE on the Flesch reading-ease scale (textstat);
+- examples: every intent needs MIN_EXAMPLES example phrases, and no phrase may
+  be an example of two intents;
+- responses in use: every response must be said by a rule, a test story, a
+  form (its questions) or an action.
+
+Usage: python scripts/check_content.py [--root DIR]   (exit 1 if anything is wrong)
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, Iterator, List, Set, Tuple
+
+import textstat
+from ruamel.yaml import YAML
+
+from bot.content_rules import ADVICE_PATH, DANGER_PATH, NUMBER, VERIFIED_NUMBERS
+
+PROJECT = Path(__file__).resolve().parent.parent
+WEB_ADDRESS = re.compile(r"https?://|www\.|\.(?:co\.uk|com|org|gov\.uk)\b", re.IGNORECASE)
+PLACEHOLDER = re.compile(r"\{(\w*)\}")
+# About 18 lines of the widget at its narrowest: one screenful on a phone.
+MAX_CHARACTERS = 700
+# Flesch reading ease 60 and above is plain English; ours scores 72 or more.
+MIN_READING_EASE = 60
+# Shorter texts give unreliable scores.
+MIN_WORDS_TO_SCORE = 15
+MIN_EXAMPLES = 10
+# Placeholders filled from outside the slots: by the form's check (summary).
+FILLED_BY_ACTIONS_ALWAYS = {"report_summary", "retention_period"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong, where it is."""
+
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class Content:
+    """The content files, read with line numbers."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.yaml = YAML(typ="rt")
+        self.domain_path = root / "domain.yml"
+        self.domain = self.load(self.domain_path)
+
+    def load(self, path: Path):
+        with path.open(encoding="utf-8") as stream:
+            return self.yaml.load(stream)
+
+    def rel(self, path: Path) -> Path:
+        return path.relative_to(self.root)
+
+    def responses(self) -> Iterator[Tuple[str, int, int, str]]:
+        """Yields (name, variation number, line, text) for every response variation."""
+        responses = self.domain.get("responses") or {}
+        for name, variations in responses.items():
+            for number, variation in enumerate(variations or [], start=1):
+                line = variations.lc.item(number - 1)[0] + 1
+                yield name, number, line, str(variation.get("text") or "")
+
+    def slots(self) -> Set[str]:
+        return set((self.domain.get("slots") or {}).keys())
+
+    def files(self, folder: str) -> List[Path]:
+        return sorted((self.root / folder).glob("*.yml"))
+
+
+def where(name: str, number: int) -> str:
+    return f"{name} (text {number})"
+
+
+def check_numbers(content: Content) -> Iterator[Problem]:
+    """Only verified numbers in responses, agencies and the demo page; no web addresses."""
+    domain = content.rel(content.domain_path)
+    for name, number, line, text in content.responses():
+        for found in set(NUMBER.findall(text)) - VERIFIED_NUMBERS:
+            yield Problem(
+                domain,
+                line,
+                f"{where(name, number)} gives the number {found!r}, which is not on the "
+                "verified list. Only these may be given: " + ", ".join(sorted(VERIFIED_NUMBERS)),
+            )
+        if WEB_ADDRESS.search(text):
+            yield Problem(
+                domain, line, f"{where(name, number)} gives a web address: responses may not."
+            )
+    for path in (content.root / "data" / "agencies.yml",):
+        if not path.exists():
+            continue
+        for line_number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.lstrip().startswith("#"):
+                continue
+            for found in set(NUMBER.findall(line)) - VERIFIED_NUMBERS:
+                yield Problem(
+                    content.rel(path),
+                    line_number,
+                    f"the number {found!r} is not on the verified list.",
+                )
+
+
+def check_999_and_101(content: Content) -> Iterator[Problem]:
+    """Danger and advice responses keep 999 and 101 in every variation."""
+    domain = content.rel(content.domain_path)
+    seen: Set[str] = set()
+    for name, number, line, text in content.responses():
+        seen.add(name)
+        if name in DANGER_PATH and "999" not in text:
+            yield Problem(
+                domain,
+                line,
+                f"{where(name, number)} has lost its 999: every message on the danger path "
+                "must tell people to call 999 if anyone is in danger.",
+            )
+        if name in ADVICE_PATH and "101" not in text:
+            yield Problem(
+                domain,
+                line,
+                f"{where(name, number)} has lost its 101: every advice message must give 101.",
+            )
+    for name in sorted(set(DANGER_PATH) - seen):
+        yield Problem(domain, 1, f"{name} is missing: it is on the danger path and must exist.")
+
+
+def action_arguments(actions_dir: Path) -> Dict[str, Set[str]]:
+    """Returns, per response, the values actions pass to fill its placeholders."""
+    passed: Dict[str, Set[str]] = {}
+    for path in sorted(actions_dir.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            keywords = {k.arg: k.value for k in node.keywords if k.arg}
+            response = keywords.get("response")
+            if isinstance(response, ast.Constant) and isinstance(response.value, str):
+                passed.setdefault(response.value, set()).update(
+                    k for k in keywords if k != "response"
+                )
+    return passed
+
+
+def check_placeholders(content: Content) -> Iterator[Problem]:
+    """Each {placeholder} names a slot or a value the sending action passes."""
+    domain = content.rel(content.domain_path)
+    slots = content.slots() | FILLED_BY_ACTIONS_ALWAYS
+    passed = action_arguments(content.root / "actions")
+    for name, number, line, text in content.responses():
+        for placeholder in PLACEHOLDER.findall(text):
+            if placeholder not in slots and placeholder not in passed.get(name, set()):
+                known = ", ".join(sorted(slots | passed.get(name, set())))
+                yield Problem(
+                    domain,
+                    line,
+                    f"{where(name, number)} uses {{{placeholder}}}, which nothing fills: "
+                    f"check the spelling (known: {known}).",
+                )
+
+
+def check_length_and_reading_ease(content: Content) -> Iterator[Problem]:
+    """Responses fit a screen and read as plain English."""
+    domain = content.rel(content.domain_path)
+    for name, number, line, text in content.responses():
+        if len(text) > MAX_CHARACTERS:
+            yield Problem(
+                domain,
+                line,
+                f"{where(name, number)} is {len(text)} characters long: more than a screenful "
+                f"in the chat widget ({MAX_CHARACTERS}). Shorten it or split it.",
+            )
+        words = PLACEHOLDER.sub("", text).split()
+        if len(words) >= MIN_WORDS_TO_SCORE:
+            score = textstat.flesch_reading_ease(" ".join(words))
+            if score < MIN_READING_EASE:
+                yield Problem(
+                    domain,
+                    line,
+                    f"{where(name, number)} is hard to read (reading ease {score:.0f}, at least "
+                    f"{MIN_READING_EASE} needed): use shorter sentences and everyday words.",
+                )
+
+
+EXAMPLE_MARKUP = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
+
+
+def examples(content: Content) -> Iterator[Tuple[str, Path, int, str]]:
+    """Yields (intent, file, line, example) for every example phrase."""
+    for path in content.files("data/nlu"):
+        data = content.load(path) or {}
+        for item in data.get("nlu") or []:
+            if "intent" not in item:
+                continue
+            # The block starts on the line after "examples: |" (0-based in ruamel).
+            first = item.lc.value("examples")[0] + 2
+            for offset, line in enumerate(str(item.get("examples") or "").splitlines()):
+                if line.strip().startswith("- "):
+                    text = EXAMPLE_MARKUP.sub(r"\1", line.strip()[2:])
+                    yield item["intent"], content.rel(path), first + offset, text
+
+
+def check_examples(content: Content) -> Iterator[Problem]:
+    """Enough examples per intent; no example shared by two intents."""
+    counts: Dict[str, int] = {}
+    first_seen: Dict[str, Tuple[str, Path, int]] = {}
+    for intent, path, line, text in examples(content):
+        counts[intent] = counts.get(intent, 0) + 1
+        key = " ".join(text.lower().split())
+        if key in first_seen and first_seen[key][0] != intent:
+            other_intent, other_path, other_line = first_seen[key]
+            yield Problem(
+                path,
+                line,
+                f'"{text}" is an example of both {intent} and {other_intent} '
+                f"({other_path}:{other_line}): keep it under one intent only.",
+            )
+        first_seen.setdefault(key, (intent, path, line))
+    intents = content.domain.get("intents") or []
+    domain = content.rel(content.domain_path)
+    for intent in intents:
+        name = intent if isinstance(intent, str) else next(iter(intent))
+        if counts.get(name, 0) < MIN_EXAMPLES:
+            yield Problem(
+                domain,
+                intents.lc.item(intents.index(intent))[0] + 1,
+                f"the intent {name} has {counts.get(name, 0)} example phrases: it needs at "
+                f"least {MIN_EXAMPLES} to be understood reliably.",
+            )
+
+
+def names_in(value) -> Iterator[str]:
+    """Yields every action named anywhere in parsed rules or stories."""
+    if isinstance(value, dict):
+        if isinstance(value.get("action"), str):
+            yield value["action"]
+        for inner in value.values():
+            yield from names_in(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from names_in(inner)
+
+
+def check_responses_in_use(content: Content) -> Iterator[Problem]:
+    """Every response is said by a rule, a story, a form or an action."""
+    used: Set[str] = set()
+    for path in content.files("data/rules") + content.files("data/stories"):
+        used.update(names_in(content.load(path)))
+    for path in sorted((content.root / "tests" / "stories").glob("*.yml")):
+        used.update(names_in(content.load(path)))
+    used.update(action_arguments(content.root / "actions"))
+    for spec in (content.domain.get("forms") or {}).values():
+        used.update(f"utter_ask_{slot}" for slot in (spec or {}).get("required_slots") or [])
+    responses = content.domain.get("responses") or {}
+    domain = content.rel(content.domain_path)
+    for name in responses:
+        if name not in used:
+            yield Problem(
+                domain,
+                responses.lc.key(name)[0] + 1,
+                f"{name} is never said: no rule, story, form or action uses it.",
+            )
+
+
+CHECKS = (
+    check_numbers,
+    check_999_and_101,
+    check_placeholders,
+    check_length_and_reading_ease,
+    check_examples,
+    check_responses_in_use,
+)
+
+
+def problems_in(root: Path) -> List[Problem]:
+    """Returns every problem found in the content under ``root``."""
+    content = Content(root)
+    found: List[Problem] = []
+    for check in CHECKS:
+        found.extend(check(content))
+    return found
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    """Checks the content; prints each problem; returns 1 if there are any."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--root", type=Path, default=PROJECT)
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    found = problems_in(args.root.resolve())
+    for problem in found:
+        print(problem, file=sys.stderr)
+    if found:
+        print(f"check_content: {len(found)} problem(s) to fix.", file=sys.stderr)
+        return 1
+    print("check_content: the content is safe and plain.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
