@@ -19,7 +19,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install language train check preview lint services browser test evaluate run chat clean
+.PHONY: help install language train check preview lint services browser test evaluate bench run chat clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -67,9 +67,13 @@ test: check lint train browser ## Every check: validation, training, pytest, bro
 	$(PY) -m pytest -rs
 	$(RASA) test core --e2e --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
 	$(MAKE) --no-print-directory evaluate
+	$(PY) scripts/bench.py --smoke
 
 evaluate: train ## Score understanding on the held-out set (tests/nlu_holdout.yml)
 	$(PY) scripts/evaluate.py --model $(MODEL) --holdout tests/nlu_holdout.yml --out results/holdout
+
+bench: train ## Benchmark against Rasa's defaults (about 30 min): results/bench.json, .png
+	$(PY) scripts/bench.py
 
 run: train ## Start the assistant and its website; Ctrl-C stops all
 	@echo "Starting the assistant. Open http://127.0.0.1:$${WEB_PORT:-8000}/ for the demo page and chat widget,"

@@ -1,0 +1,400 @@
+"""`make bench`: latency, throughput, start-up, training and memory, against Rasa's defaults.
+
+Measured the same way every time, in one run, on this machine:
+
+1. trains the project's model and a baseline from the same data with the
+   configuration `rasa init` writes (BASELINE_CONFIG), timing each;
+2. for each model, starts the whole stack (action server, Rasa server, public
+   web service) and measures the cold start (process start to first good
+   reply) and each process's resident memory;
+3. drives realistic conversations (scripts/bench_locustfile.py) with Locust,
+   headless, at 1, 10 and 50 concurrent conversations through POST /api/chat:
+   replies per second, p50/p95/p99 per message, errors;
+4. for the project: the same load at 1 conversation straight to Rasa, for the
+   web service's own overhead, and a soak at 10 conversations for memory growth.
+
+Writes results/bench.json and results/bench.png, and prints a table of the
+figures against the targets and the project/baseline ratios. Timing on shared
+machines is noisy: compare figures from one run, never across runs.
+
+``--smoke`` is the short version `make test` runs so that this cannot rot:
+the already-trained model, no baseline, 1 and 2 conversations for a few
+seconds, no soak; it writes results/bench-smoke.json.
+
+Usage: python scripts/bench.py [--smoke] [--seconds 20] [--soak-seconds 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import psutil
+
+PROJECT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+LOCUSTFILE = PROJECT / "scripts" / "bench_locustfile.py"
+# What `rasa init` writes for Rasa 3.6: the default pipeline and policies.
+BASELINE_CONFIG = """\
+recipe: default.v1
+assistant_id: bench-baseline
+language: en
+pipeline:
+  - name: WhitespaceTokenizer
+  - name: RegexFeaturizer
+  - name: LexicalSyntacticFeaturizer
+  - name: CountVectorsFeaturizer
+  - name: CountVectorsFeaturizer
+    analyzer: char_wb
+    min_ngram: 1
+    max_ngram: 4
+  - name: DIETClassifier
+    epochs: 100
+    constrain_similarities: true
+  - name: EntitySynonymMapper
+  - name: ResponseSelector
+    epochs: 100
+    constrain_similarities: true
+  - name: FallbackClassifier
+    threshold: 0.3
+    ambiguity_threshold: 0.1
+policies:
+  - name: MemoizationPolicy
+  - name: RulePolicy
+  - name: UnexpecTEDIntentPolicy
+    max_history: 5
+    epochs: 100
+  - name: TEDPolicy
+    max_history: 5
+    epochs: 100
+    constrain_similarities: true
+"""
+TARGETS = {
+    "p95_ms_at_10": 150,
+    "p95_at_10_vs_baseline_at_most": 0.25,
+    "rps_at_50_vs_baseline_at_least": 4.0,
+    "errors_at_50": 0,
+    "cold_start_s": 10,
+    "rasa_rss_mb": 700,
+    "training_s": 180,
+    "web_overhead_p50_ms": 10,
+    "soak_growth_percent": 10,
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def train(config: Path, out: Path, name: str) -> float:
+    """Trains a model with the given config; returns the seconds it took."""
+    started = time.monotonic()
+    subprocess.run(
+        [str(VENV_BIN / "rasa"), "train", "--config", str(config), "--domain", "domain.yml",
+         "--data", "data/nlu", "data/rules", "--out", str(out), "--fixed-model-name", name,
+         "--force"],
+        cwd=PROJECT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    return time.monotonic() - started
+
+
+def post(url: str, body: dict, timeout: float = 10) -> Optional[object]:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            return json.loads(answer.read())
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
+def rss_mb(process: subprocess.Popen) -> float:
+    """Returns the resident memory of a process and its children, in MB."""
+    try:
+        parent = psutil.Process(process.pid)
+        members = [parent] + parent.children(recursive=True)
+        return sum(member.memory_info().rss for member in members) / 2**20
+    except psutil.Error:
+        return float("nan")
+
+
+class Stack:
+    """The action server, the Rasa server with one model, and the public web service."""
+
+    def __init__(self, model: Path, workdir: Path) -> None:
+        self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.action_port, self.rasa_port, self.web_port = free_port(), free_port(), free_port()
+        endpoints = workdir / "endpoints.yml"
+        endpoints.write_text(
+            f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n'
+        )
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(PROJECT),
+            "SANIC_HOST": "127.0.0.1",
+            "CONCERNS_DATA_DIR": str(workdir / "data"),
+            "RASA_URL": f"http://127.0.0.1:{self.rasa_port}",
+            "WEB_REQUESTS_PER_MINUTE": "100000000",
+            "RASA_TELEMETRY_ENABLED": "false",
+        }
+        env.pop("CONCERNS_DATABASE_URL", None)
+        self.processes: Dict[str, subprocess.Popen] = {}
+        self.processes["actions"] = self._start(
+            "actions",
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+             "--port", str(self.action_port)],
+            env,
+        )  # fmt: skip
+        started = time.monotonic()
+        self.processes["rasa"] = self._start(
+            "rasa",
+            [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--interface", "127.0.0.1",
+             "--port", str(self.rasa_port), "--endpoints", str(endpoints),
+             "--credentials", "credentials.yml"],
+            env,
+        )  # fmt: skip
+        self.processes["web"] = self._start(
+            "web",
+            [sys.executable, "-m", "bot.web", "public", "--port", str(self.web_port)],
+            env,
+        )
+        self.cold_start_s = self._first_good_reply(started)
+
+    def _start(self, name: str, command: List[str], env: dict) -> subprocess.Popen:
+        log = (self.workdir / f"{name}.log").open("w")
+        return subprocess.Popen(command, cwd=PROJECT, env=env, stdout=log, stderr=log)
+
+    def _first_good_reply(self, started: float) -> float:
+        url = f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook"
+        while time.monotonic() - started < 300:
+            if self.processes["rasa"].poll() is not None:
+                raise RuntimeError(f"Rasa exited; see {self.workdir / 'rasa.log'}")
+            if post(url, {"sender": "bench-cold-start", "message": "hello"}, timeout=5):
+                cold = time.monotonic() - started
+                while post(f"http://127.0.0.1:{self.web_port}/api/session", {}) is None:
+                    time.sleep(0.2)
+                return cold
+            time.sleep(0.2)
+        raise RuntimeError("the Rasa server gave no reply within 300 s")
+
+    def memory(self) -> Dict[str, float]:
+        return {name: round(rss_mb(process), 1) for name, process in self.processes.items()}
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def load(host: str, users: int, seconds: int, target: str, prefix: Path) -> Dict[str, float]:
+    """Runs Locust headless; returns per-message throughput, latency and errors."""
+    subprocess.run(
+        [str(VENV_BIN / "locust"), "-f", str(LOCUSTFILE), "--headless", "-u", str(users),
+         "-r", str(users), "-t", f"{seconds}s", "--host", host, "--csv", str(prefix),
+         "--only-summary", "--stop-timeout", "10", "--loglevel", "ERROR"],
+        cwd=PROJECT, env={**os.environ, "BENCH_TARGET": target}, check=False,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    with open(f"{prefix}_stats.csv", newline="") as stream:
+        row = next((r for r in csv.DictReader(stream) if r["Name"] == "message"), None)
+    if row is None:  # Locust sent nothing: report it as such, not as fast
+        raise RuntimeError(f"Locust recorded no messages; run it by hand: {prefix}")
+    return {
+        "users": users,
+        "messages": int(row["Request Count"]),
+        "errors": int(row["Failure Count"]),
+        "replies_per_s": round(float(row["Requests/s"]), 2),
+        "p50_ms": float(row["50%"]),
+        "p95_ms": float(row["95%"]),
+        "p99_ms": float(row["99%"]),
+    }
+
+
+def measure(name: str, model: Path, args: argparse.Namespace, workdir: Path) -> dict:
+    """Starts the stack with one model and measures it."""
+    print(f"bench: {name}: starting the stack", flush=True)
+    stack = Stack(model, workdir / name)
+    figures: dict = {"cold_start_s": round(stack.cold_start_s, 2), "rss_idle_mb": stack.memory()}
+    try:
+        web = f"http://127.0.0.1:{stack.web_port}"
+        figures["load"] = []
+        for users in args.levels:
+            print(f"bench: {name}: {users} conversations for {args.seconds} s", flush=True)
+            figures["load"].append(
+                load(web, users, args.seconds, "web", workdir / f"{name}-{users}")
+            )
+        figures["rss_after_load_mb"] = stack.memory()
+        if name == "project":
+            rasa = f"http://127.0.0.1:{stack.rasa_port}"
+            direct = load(rasa, 1, args.seconds, "rasa", workdir / f"{name}-direct")
+            through = load(web, 1, args.seconds, "web", workdir / f"{name}-through")
+            figures["web_overhead"] = {
+                "direct": direct,
+                "through_web": through,
+                "p50_ms": round(through["p50_ms"] - direct["p50_ms"], 1),
+            }
+            if args.soak_seconds:
+                print(f"bench: {name}: soak, 10 conversations, {args.soak_seconds} s", flush=True)
+                before = stack.memory()
+                soak = load(web, 10, args.soak_seconds, "web", workdir / f"{name}-soak")
+                after = stack.memory()
+                figures["soak"] = {
+                    "load": soak,
+                    "rss_before_mb": before,
+                    "rss_after_mb": after,
+                    "growth_percent": {
+                        process: round(
+                            100 * (after[process] - before[process]) / before[process], 1
+                        )
+                        for process in before
+                    },
+                }
+    finally:
+        stack.stop()
+    return figures
+
+
+def at(figures: dict, users: int) -> dict:
+    return next(level for level in figures["load"] if level["users"] == users)
+
+
+def table(results: dict) -> str:
+    """Returns the figures against the targets, with project/baseline ratios."""
+    project, baseline = results["project"], results.get("baseline")
+    rows = [("measure", "project", "baseline", "ratio", "target")]
+    for level in project["load"]:
+        users = level["users"]
+        base = at(baseline, users) if baseline else None
+        for key in ("replies_per_s", "p50_ms", "p95_ms", "p99_ms", "errors"):
+            ratio = f"{level[key] / base[key]:.2f}" if base and base[key] else ""
+            target = ""
+            if users == 10 and key == "p95_ms":
+                target = f"< {TARGETS['p95_ms_at_10']} ms, <= 0.25 x baseline"
+            if users == 50 and key == "replies_per_s":
+                target = ">= 4 x baseline"
+            if users == 50 and key == "errors":
+                target = "0"
+            rows.append((f"{key} at {users}", level[key], base[key] if base else "", ratio, target))
+    other = baseline or {"cold_start_s": "", "rss_after_load_mb": {"rasa": ""}}
+    rows.append(("cold start s", project["cold_start_s"], other["cold_start_s"], "", "< 10"))
+    rss = (project["rss_after_load_mb"]["rasa"], other["rss_after_load_mb"]["rasa"])
+    rows.append(("rasa RSS MB after load", *rss, "", "< 700"))
+    training = results.get("training_s", {})
+    if training:
+        rows.append(("training s", training.get("project"), training.get("baseline"), "",
+                     "< 180"))  # fmt: skip
+    if "web_overhead" in project:
+        rows.append(("web overhead p50 ms", project["web_overhead"]["p50_ms"], "", "", "< 10"))
+    if "soak" in project:
+        growth = project["soak"]["growth_percent"]
+        rows.append(("soak growth % (rasa)", growth["rasa"], "", "", "< 10"))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(5)]
+    return "\n".join(
+        "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows
+    )
+
+
+def plot(results: dict, path: Path) -> None:
+    """Draws latency (p50, p95) against concurrency, project against baseline."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(7, 4.5))
+    for name, style in (("project", "-"), ("baseline", "--")):
+        if name not in results:
+            continue
+        levels = results[name]["load"]
+        users = [level["users"] for level in levels]
+        for key, marker in (("p50_ms", "o"), ("p95_ms", "s")):
+            axis.plot(users, [level[key] for level in levels], style, marker=marker,
+                      label=f"{name} {key[:3]}")  # fmt: skip
+    axis.set_xlabel("concurrent conversations")
+    axis.set_ylabel("latency per message (ms)")
+    axis.set_yscale("log")
+    axis.set_title("Welfare assistant: latency against concurrency")
+    axis.legend()
+    axis.grid(True, which="both", alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="the short run make test does")
+    parser.add_argument("--seconds", type=int, default=20, help="per load level")
+    parser.add_argument("--soak-seconds", type=int, default=300)
+    parser.add_argument("--levels", type=lambda s: [int(x) for x in s.split(",")],
+                        default=[1, 10, 50])  # fmt: skip
+    parser.add_argument("--out", type=Path, default=PROJECT / "results")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.seconds, args.soak_seconds, args.levels = 4, 0, [1, 2]
+    args.out.mkdir(parents=True, exist_ok=True)
+    results: dict = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+        },  # fmt: skip
+        "targets": TARGETS,
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        workdir = Path(tmp)
+        if args.smoke:
+            models = {"project": PROJECT / "models" / "welfare.tar.gz"}
+        else:
+            baseline_config = workdir / "baseline-config.yml"
+            baseline_config.write_text(BASELINE_CONFIG)
+            results["training_s"] = {}
+            models = {}
+            for name, config in (
+                ("project", PROJECT / "config.yml"),
+                ("baseline", baseline_config),
+            ):
+                print(f"bench: training the {name} model", flush=True)
+                results["training_s"][name] = round(train(config, workdir / "models", name), 1)
+                models[name] = workdir / "models" / f"{name}.tar.gz"
+        for name, model in models.items():
+            results[name] = measure(name, model, args, workdir)
+        if args.smoke:
+            shutil.rmtree(workdir / "project" / "data", ignore_errors=True)
+    out = args.out / ("bench-smoke.json" if args.smoke else "bench.json")
+    out.write_text(json.dumps(results, indent=2))
+    if not args.smoke:
+        plot(results, args.out / "bench.png")
+    print(table(results))
+    print(f"bench: figures in {out}")
+    errors = [level["errors"] for level in results["project"]["load"]]
+    return (
+        0
+        if not args.smoke or (sum(errors) == 0 and results["project"]["load"][0]["messages"])
+        else 1
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

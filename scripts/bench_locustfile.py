@@ -1,0 +1,63 @@
+"""Locust users for `make bench`: realistic conversations, message after message.
+
+Each user is one person: they describe signs, hesitate, ask a question, then
+make a report through the form to the end, and start again. BENCH_TARGET says
+where messages go: "web" (POST /api/chat on the public web service) or "rasa"
+(Rasa's REST webhook directly, to measure the web service's overhead). Every
+message is recorded under the name "message", so the figures are per message.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+from locust import HttpUser, constant, task
+
+TARGET = os.environ.get("BENCH_TARGET", "web")
+CONVERSATION = (
+    "hello",
+    "my neighbour's curtains have been closed for a week",
+    "/affirm",
+    "her phone is always off and i haven't seen her go out",
+    "/deny",
+    "i'm not sure, it might be nothing",
+    "will they know it was me?",
+    "/want_to_report",
+    "she looks frightened when he comes home",
+    '/inform{"choice": "a few weeks"}',
+    "Invented Road, Exampletown",
+    "/deny",
+    '/inform{"choice": "anonymous"}',
+    "/affirm",
+)
+
+
+class Person(HttpUser):
+    """One person talking to the assistant, with no pause between messages."""
+
+    wait_time = constant(0)
+
+    def on_start(self) -> None:
+        self.sender = None
+
+    def begin_conversation(self) -> None:
+        if TARGET == "web":
+            answer = self.client.post("/api/session", json={}, name="session")
+            self.sender = answer.json()["sender"] if answer.status_code == 200 else None
+        else:
+            self.sender = uuid.uuid4().hex
+
+    @task
+    def converse(self) -> None:
+        self.begin_conversation()
+        path = "/api/chat" if TARGET == "web" else "/webhooks/rest/webhook"
+        for message in CONVERSATION[1:] if TARGET == "web" else CONVERSATION:
+            with self.client.post(
+                path,
+                json={"sender": self.sender, "message": message},
+                name="message",
+                catch_response=True,
+            ) as answer:
+                if answer.status_code != 200 or not answer.json():
+                    answer.failure(f"status {answer.status_code} or no reply")
