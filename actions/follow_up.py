@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
@@ -92,6 +92,24 @@ class ValidateFollowUpForm(FormValidationAction):
         return {"follow_up_phrase": phrase or None}
 
 
+async def with_reference_and_phrase(tracker: Tracker, work: str, *more: Any) -> Tuple[Any, str]:
+    """Calls the store's ``work`` with the conversation's reference and phrase.
+
+    Returns the result and FOUND, or None and REFUSED (the one answer for a
+    wrong reference, a wrong phrase or too many tries) or UNAVAILABLE.
+    """
+    reference = tracker.get_slot("follow_up_reference") or ""
+    phrase = tracker.get_slot("follow_up_phrase") or ""
+    try:
+        method = getattr(concern_store(), work)
+        return await asyncio.to_thread(method, reference, phrase, *more), FOUND
+    except FollowUpRefused:
+        return None, REFUSED
+    except (ConcernStoreError, OSError) as error:
+        logger.error("A follow-up (%s) failed: %s", work, type(error).__name__)
+        return None, UNAVAILABLE
+
+
 class ActionCheckFollowUp(Action):
     """Looks the report up by reference and phrase; the rules say what was found."""
 
@@ -103,16 +121,10 @@ class ActionCheckFollowUp(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         """Sets what was found for the rules to say; keeps the details only if found."""
-        reference = tracker.get_slot("follow_up_reference") or ""
-        phrase = tracker.get_slot("follow_up_phrase") or ""
-        forget = [SlotSet("follow_up_reference", None), SlotSet("follow_up_phrase", None)]
-        try:
-            found = await asyncio.to_thread(concern_store().follow_up, reference, phrase)
-        except FollowUpRefused:
-            return [SlotSet("follow_up_result", REFUSED)] + forget
-        except (ConcernStoreError, OSError) as error:
-            logger.error("A follow-up could not be checked: %s", type(error).__name__)
-            return [SlotSet("follow_up_result", UNAVAILABLE)] + forget
+        found, result = await with_reference_and_phrase(tracker, "follow_up")
+        if result != FOUND:
+            forget = [SlotSet("follow_up_reference", None), SlotSet("follow_up_phrase", None)]
+            return [SlotSet("follow_up_result", result)] + forget
         return [SlotSet("follow_up_result", FOUND), SlotSet("follow_up_status", found["status"])]
 
 
@@ -155,16 +167,13 @@ class ActionAddInformation(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         """Stores the addition and says so, then forgets the follow-up details."""
-        reference = tracker.get_slot("follow_up_reference") or ""
-        phrase = tracker.get_slot("follow_up_phrase") or ""
         text = tracker.get_slot("follow_up_addition") or ""
-        try:
-            await asyncio.to_thread(concern_store().add_information, reference, phrase, text)
-        except FollowUpRefused:
-            dispatcher.utter_message(response="utter_follow_up_refused")
-        except (ConcernStoreError, OSError) as error:
-            logger.error("An addition could not be stored: %s", type(error).__name__)
-            dispatcher.utter_message(response="utter_follow_up_unavailable")
-        else:
-            dispatcher.utter_message(response="utter_information_added")
+        _, result = await with_reference_and_phrase(tracker, "add_information", text)
+        dispatcher.utter_message(
+            response={
+                FOUND: "utter_information_added",
+                REFUSED: "utter_follow_up_refused",
+                UNAVAILABLE: "utter_follow_up_unavailable",
+            }[result]
+        )
         return [SlotSet(slot, None) for slot in FOLLOW_UP_SLOTS]

@@ -166,6 +166,18 @@ def action_arguments(actions_dir: Path) -> Dict[str, Set[str]]:
     return passed
 
 
+def responses_named_in(actions_dir: Path) -> Set[str]:
+    """Returns every response name the actions mention, however they send it."""
+    return {
+        node.value
+        for path in sorted(actions_dir.glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and re.fullmatch(r"utter_\w+", node.value)
+    }
+
+
 def check_placeholders(content: Content) -> Iterator[Problem]:
     """Each {placeholder} names a slot or a value the sending action passes."""
     domain = content.rel(content.domain_path)
@@ -272,7 +284,7 @@ def check_responses_in_use(content: Content) -> Iterator[Problem]:
         used.update(names_in(content.load(path)))
     for path in sorted((content.root / "tests" / "stories").glob("*.yml")):
         used.update(names_in(content.load(path)))
-    used.update(action_arguments(content.root / "actions"))
+    used.update(responses_named_in(content.root / "actions"))
     for spec in (content.domain.get("forms") or {}).values():
         used.update(f"utter_ask_{slot}" for slot in (spec or {}).get("required_slots") or [])
     responses = content.domain.get("responses") or {}

@@ -264,14 +264,19 @@
     launcher.focus();
   }
 
-  function clearConversation() {
-    state = { sender: null, messages: [], open: true };
+  function forget(stayOpen) {
+    // The transcript goes from memory, from storage and from the page.
+    state = { sender: null, messages: [], open: stayOpen };
     try {
       window.sessionStorage.removeItem(STORAGE_KEY);
     } catch (ignored) {
       // nothing stored
     }
-    render();
+    log.textContent = "";
+  }
+
+  function clearConversation() {
+    forget(true);
     startConversation();
     input.focus();
   }
@@ -279,13 +284,7 @@
   function leave() {
     // Wipe first, then replace this page in the history, so Back cannot
     // bring the chat back.
-    state = { sender: null, messages: [], open: false };
-    try {
-      window.sessionStorage.removeItem(STORAGE_KEY);
-    } catch (ignored) {
-      // nothing stored
-    }
-    log.textContent = "";
+    forget(false);
     panel.hidden = true;
     document.title = "";
     window.location.replace(EXIT_URL);
