@@ -132,7 +132,8 @@ def relationship_from(tracker: Tracker, text: str) -> str:
             return entity["value"]
     lowered = text.lower()
     for value, words in RELATIONSHIP_WORDS.items():
-        if any(word in lowered for word in words):
+        # Whole words only: "son" must not be found in "person".
+        if any(re.search(rf"\b{re.escape(word)}s?\b", lowered) for word in words):
             return value
     return "someone_else"
 

@@ -293,3 +293,16 @@ def test_no_to_danger_now_is_an_answer():
         tracker("/deny", "deny", {**ANSWERS, "in_danger_now": False}, "in_danger_now"),
     )
     assert slot_events(events)["in_danger_now"] is False
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("she's my daughter", "family"),
+        ("we work together", "colleague"),
+        ("a person i know from church", "someone_else"),
+        ("my mates", "friend"),
+    ],
+)
+def test_a_typed_relationship_is_understood_by_whole_words(answer, expected):
+    assert report.relationship_from(tracker(answer), answer) == expected
