@@ -23,6 +23,11 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_RETENTION_DAYS = 90
 
 
+def data_dir_from(environ: Mapping[str, str]) -> Path:
+    """Returns where local data (database, keys) lives: CONCERNS_DATA_DIR or ``var/``."""
+    return Path(environ.get("CONCERNS_DATA_DIR", PROJECT_DIR / "var"))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the concern store lives and how long it keeps submissions."""
@@ -37,7 +42,7 @@ class Settings:
     def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> Settings:
         """Returns the settings from environment variables, defaulting to ``var/``."""
         environ = os.environ if environ is None else environ
-        data_dir = Path(environ.get("CONCERNS_DATA_DIR", PROJECT_DIR / "var"))
+        data_dir = data_dir_from(environ)
         key = environ.get("CONCERNS_KEY")
         return cls(
             database_url=environ.get(
@@ -82,13 +87,12 @@ class WebSettings:
     session_secret: Optional[bytes]
     message_limit: int
     requests_per_minute: int
-    exit_url: str
 
     @classmethod
     def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> WebSettings:
         """Returns the settings from environment variables, with local defaults."""
         environ = os.environ if environ is None else environ
-        data_dir = Path(environ.get("CONCERNS_DATA_DIR", PROJECT_DIR / "var"))
+        data_dir = data_dir_from(environ)
         secret = environ.get("WEB_SESSION_SECRET")
         return cls(
             rasa_url=environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
@@ -106,7 +110,6 @@ class WebSettings:
             session_secret=secret.encode() if secret else None,
             message_limit=int(environ.get("WEB_MESSAGE_LIMIT", "2000")),
             requests_per_minute=int(environ.get("WEB_REQUESTS_PER_MINUTE", "30")),
-            exit_url=environ.get("WEB_EXIT_URL", "https://www.google.com/"),
         )
 
     def load_session_secret(self) -> bytes:
