@@ -409,6 +409,12 @@ class ConcernStore:
         with self._transaction() as connection:
             self._audit(connection, actor[:100], action, None, reason[:500])
 
+    def record_conversation_purge(self, removed: int, *, idle_hours: float, actor: str) -> None:
+        """Audits the deletion of idle conversations from Rasa's tracker store."""
+        with self._transaction() as connection:
+            reason = f"retention: conversations idle for {idle_hours:g} hours ({removed} removed)"
+            self._audit(connection, actor, "purge-conversations", None, reason)
+
     def audit_trail(self) -> List[Dict[str, Any]]:
         """Returns the audit log, oldest first."""
         with self._transaction() as connection:

@@ -16,6 +16,7 @@ import sys
 from typing import Any, Dict, List, Optional, Sequence
 
 from bot.concern_store import ConcernStoreError, UnknownReference
+from bot.conversation_retention import open_conversations, purge_idle_conversations
 from bot.settings import Settings
 
 
@@ -61,7 +62,9 @@ def parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=help_text)
         command.add_argument("user", help="the officer the token is for")
         command.add_argument("--reason", required=True, help="why (audited)")
-    commands.add_parser("purge", help="delete submissions past the retention period")
+    commands.add_parser(
+        "purge", help="delete submissions past the retention period and idle conversations"
+    )
     commands.add_parser(
         "rotate-key", help="re-seal everything with CONCERNS_KEY (old keys in CONCERNS_OLD_KEYS)"
     )
@@ -100,7 +103,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             output = {"re_sealed": store.rotate_key(actor=args.actor)}
         else:
             removed = store.purge_expired(retention_days=settings.retention_days, actor=args.actor)
-            output = {"purged": removed, "retention_days": settings.retention_days}
+            conversations = purge_idle_conversations(
+                open_conversations(settings), idle_hours=settings.conversation_idle_hours
+            )
+            store.record_conversation_purge(
+                conversations, idle_hours=settings.conversation_idle_hours, actor=args.actor
+            )
+            output = {
+                "purged": removed,
+                "retention_days": settings.retention_days,
+                "conversations_purged": conversations,
+                "conversation_idle_hours": settings.conversation_idle_hours,
+            }
     except UnknownReference as error:
         print(f"No submission has the reference {error}.", file=sys.stderr)
         return 2

@@ -3,7 +3,9 @@
 Defaults suit one machine: an SQLite file and a key file in ``var/`` (ignored
 by git), both created on first use. In production set
 ``CONCERNS_DATABASE_URL`` (any SQLAlchemy URL, e.g. PostgreSQL) and
-``CONCERNS_KEY`` (a Fernet key) instead.
+``CONCERNS_KEY`` (a Fernet key) instead, and ``CONVERSATIONS_DATABASE_URL``
+for the conversations Rasa keeps (``bot/tracker_store.py``), sealed with the
+same key.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Mapping, Optional, Tuple
 
 import sqlalchemy as sa
+from cryptography.fernet import Fernet, MultiFernet
 
 from bot.concern_store import ConcernStore, load_or_create_key
 
@@ -21,11 +24,20 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 # 90 days: long enough for the concern team to act and for a follow-up, short
 # enough that reports about people are not kept without purpose.
 DEFAULT_RETENTION_DAYS = 90
+# A day: long enough to come back to a conversation the same evening, short
+# enough that what people typed does not linger once they have gone.
+DEFAULT_CONVERSATION_IDLE_HOURS = 24
 
 
 def data_dir_from(environ: Mapping[str, str]) -> Path:
     """Returns where local data (database, keys) lives: CONCERNS_DATA_DIR or ``var/``."""
     return Path(environ.get("CONCERNS_DATA_DIR", PROJECT_DIR / "var"))
+
+
+def make_sqlite_dir(url: str) -> None:
+    """Creates the directory of an SQLite database file, so first use needs no set-up."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,8 @@ class Settings:
     old_keys: Tuple[bytes, ...]
     key_file: Path
     retention_days: int
+    conversations_url: str
+    conversation_idle_hours: float
 
     @classmethod
     def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> Settings:
@@ -56,14 +70,23 @@ class Settings:
             ),
             key_file=Path(environ.get("CONCERNS_KEY_FILE", data_dir / "concerns.key")),
             retention_days=int(environ.get("CONCERNS_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)),
+            conversations_url=environ.get(
+                "CONVERSATIONS_DATABASE_URL", f"sqlite:///{data_dir / 'conversations.db'}"
+            ),
+            conversation_idle_hours=float(
+                environ.get("CONVERSATIONS_IDLE_HOURS", DEFAULT_CONVERSATION_IDLE_HOURS)
+            ),
         )
+
+    def cipher(self) -> MultiFernet:
+        """Returns the cipher that seals with the current key and opens with any."""
+        key = self.key or load_or_create_key(self.key_file)
+        return MultiFernet([Fernet(k) for k in (key, *self.old_keys)])
 
     def open_store(self) -> ConcernStore:
         """Returns a store on the configured database, its tables created."""
         if self.database_url.startswith("sqlite:///"):
-            Path(self.database_url.removeprefix("sqlite:///")).parent.mkdir(
-                parents=True, exist_ok=True
-            )
+            make_sqlite_dir(self.database_url)
             # Writers queue for up to 30 s instead of failing at once with
             # "database is locked" when several submit together.
             engine = sa.create_engine(self.database_url, connect_args={"timeout": 30})
@@ -80,7 +103,8 @@ class Settings:
 class WebSettings:
     """How the public web service and the staff API run, from the environment."""
 
-    rasa_url: str
+    rasa_urls: Tuple[str, ...]
+    actions_url: str
     rasa_timeout: float
     allowed_origins: Tuple[str, ...]
     session_secret_file: Path
@@ -95,7 +119,18 @@ class WebSettings:
         data_dir = data_dir_from(environ)
         secret = environ.get("WEB_SESSION_SECRET")
         return cls(
-            rasa_url=environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
+            # Several Rasa servers (comma-separated) share the conversations
+            # through the tracker and lock stores: each message goes to the
+            # next, and to another if one cannot be reached.
+            rasa_urls=tuple(
+                url.strip().rstrip("/")
+                for url in environ.get("RASA_URL", "http://127.0.0.1:5005").split(",")
+                if url.strip()
+            ),
+            # Checked before each message is passed on: with the action server
+            # down, Rasa would run half a turn and answer without the actions.
+            # Empty turns the check off.
+            actions_url=environ.get("ACTIONS_URL", "http://127.0.0.1:5055").rstrip("/"),
             # Long enough for a slow first reply, short enough that a person
             # waiting is soon told to call 999 or 101 instead.
             rasa_timeout=float(environ.get("RASA_TIMEOUT_SECONDS", "15")),

@@ -49,7 +49,12 @@ def test_erase_and_purge(store, capsys):
     receipt = store.submit(CONCERN)
     assert run(capsys, "erase", receipt.reference, "--reason", "asked to")[0] == 0
     status, out, _ = run(capsys, "purge")
-    assert status == 0 and json.loads(out) == {"purged": 0, "retention_days": 90}
+    assert status == 0 and json.loads(out) == {
+        "purged": 0,
+        "retention_days": 90,
+        "conversations_purged": 0,
+        "conversation_idle_hours": 24,
+    }
 
 
 def test_an_unknown_reference_gets_a_plain_answer(store, capsys):
