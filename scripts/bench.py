@@ -143,8 +143,11 @@ class Stack:
         workdir.mkdir(parents=True, exist_ok=True)
         self.action_port, self.rasa_port, self.web_port = free_port(), free_port(), free_port()
         endpoints = workdir / "endpoints.yml"
+        # The same stack as `make run`, conversations in the sealed SQL
+        # tracker store, whichever model it serves.
         endpoints.write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n'
+            "tracker_store:\n  type: bot.tracker_store.SealedTrackerStore\n"
         )
         env = {
             **os.environ,
@@ -152,10 +155,12 @@ class Stack:
             "SANIC_HOST": "127.0.0.1",
             "CONCERNS_DATA_DIR": str(workdir / "data"),
             "RASA_URL": f"http://127.0.0.1:{self.rasa_port}",
+            "ACTIONS_URL": f"http://127.0.0.1:{self.action_port}",
             "WEB_REQUESTS_PER_MINUTE": "100000000",
             "RASA_TELEMETRY_ENABLED": "false",
         }
-        env.pop("CONCERNS_DATABASE_URL", None)
+        for name in ("CONCERNS_DATABASE_URL", "CONVERSATIONS_DATABASE_URL"):
+            env.pop(name, None)
         self.processes: Dict[str, subprocess.Popen] = {}
         self.processes["actions"] = self._start(
             "actions",

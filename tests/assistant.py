@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -20,7 +21,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List
+from typing import Dict, Iterator, List, Union
 
 import yaml
 
@@ -59,81 +60,127 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"server did not start within {START_TIMEOUT_SECONDS}s; see {log}")
 
 
-@dataclass(frozen=True)
 class Assistant:
-    """Where the running assistant answers, and where its concern store lives."""
+    """The running Rasa server and action server, on loopback.
 
-    url: str
-    concerns_dir: Path
+    Each can be stopped and started again by name ("rasa", "actions"), as the
+    reliability tests do; conversations live in the sealed SQL tracker store,
+    so they survive. Rasa's HTTP API is on for the tests, loopback only, and
+    needs ``token``.
+    """
 
-
-def start_assistant(workdir: Path) -> Iterator[Assistant]:
-    """Starts the action server and the Rasa server; yields them, then stops both."""
-    assert MODEL.exists(), f"{MODEL} is missing: run `make train` (make test does) first"
-    action_port, rasa_port = free_port(), free_port()
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
-    concerns_dir = workdir / "concerns"
-    env = {
-        **os.environ,
-        "SANIC_HOST": "127.0.0.1",
-        "PYTHONPATH": str(PROJECT_DIR),
-        "CONCERNS_DATA_DIR": str(concerns_dir),
-    }
-    for name in ("CONCERNS_DATABASE_URL", "CONCERNS_KEY", "CONCERNS_KEY_FILE"):
-        env.pop(name, None)
-    commands = {
-        "actions": [
-            sys.executable,
-            "-m",
-            "rasa_sdk",
-            "--actions",
-            "actions",
-            "--port",
-            str(action_port),
-        ],
-        "rasa": [
-            str(VENV_BIN / "rasa"),
-            "run",
-            "--model",
-            str(MODEL),
-            "--enable-api",
-            "--interface",
-            "127.0.0.1",
-            "--port",
-            str(rasa_port),
-            "--endpoints",
-            str(endpoints),
-            "--credentials",
-            "credentials.yml",
-        ],
-    }
-    processes: List[subprocess.Popen] = []
-    try:
-        for name, command in commands.items():
-            log = workdir / f"{name}.log"
-            processes.append(
-                subprocess.Popen(
-                    command,
-                    cwd=PROJECT_DIR,
-                    env=env,
-                    stdout=log.open("w"),
-                    stderr=subprocess.STDOUT,
-                )
-            )
-        wait_until_up(
-            f"http://127.0.0.1:{action_port}/health", processes[0], workdir / "actions.log"
+    def __init__(self, workdir: Path, **settings: str) -> None:
+        assert MODEL.exists(), f"{MODEL} is missing: run `make train` (make test does) first"
+        self.workdir = workdir
+        self.action_port, self.rasa_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.rasa_port}"
+        self.actions_url = f"http://127.0.0.1:{self.action_port}"
+        self.concerns_dir = workdir / "concerns"
+        self.token = secrets.token_urlsafe(24)
+        endpoints = workdir / "endpoints.yml"
+        endpoints.write_text(
+            f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n'
+            "tracker_store:\n  type: bot.tracker_store.SealedTrackerStore\n"
         )
-        wait_until_up(f"http://127.0.0.1:{rasa_port}/status", processes[1], workdir / "rasa.log")
-        yield Assistant(f"http://127.0.0.1:{rasa_port}", concerns_dir)
+        self.env = {
+            **os.environ,
+            "SANIC_HOST": "127.0.0.1",
+            "PYTHONPATH": str(PROJECT_DIR),
+            "CONCERNS_DATA_DIR": str(self.concerns_dir),
+        }
+        for name in STORE_SETTINGS:
+            self.env.pop(name, None)
+        self.env.update(settings)
+        self.commands = {
+            "actions": [
+                sys.executable,
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "--port",
+                str(self.action_port),
+            ],
+            "rasa": [
+                str(VENV_BIN / "rasa"),
+                "run",
+                "--model",
+                str(MODEL),
+                "--enable-api",
+                "--auth-token",
+                self.token,
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.rasa_port),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                "credentials.yml",
+            ],
+        }
+        self.health = {
+            "actions": f"{self.actions_url}/health",
+            "rasa": f"{self.url}/",
+        }
+        self.processes: Dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str) -> None:
+        """Starts one server and waits until it answers."""
+        log = self.workdir / f"{name}.log"
+        self.processes[name] = subprocess.Popen(
+            self.commands[name],
+            cwd=PROJECT_DIR,
+            env=self.env,
+            stdout=log.open("a"),
+            stderr=subprocess.STDOUT,
+        )
+        wait_until_up(self.health[name], self.processes[name], log)
+
+    def stop(self, name: str) -> None:
+        """Stops one server (SIGTERM, then SIGKILL after 20 s)."""
+        process = self.processes.pop(name, None)
+        if process is None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def stop_all(self) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+
+    def logs(self) -> str:
+        """Returns everything both servers have logged so far."""
+        return "".join(
+            (self.workdir / f"{name}.log").read_text(errors="replace")
+            for name in self.commands
+            if (self.workdir / f"{name}.log").exists()
+        )
+
+
+# The concern store's settings a test run must not inherit from the shell.
+STORE_SETTINGS = (
+    "CONCERNS_DATABASE_URL",
+    "CONCERNS_KEY",
+    "CONCERNS_KEY_FILE",
+    "CONCERNS_OLD_KEYS",
+    "CONVERSATIONS_DATABASE_URL",
+)
+
+
+def start_assistant(workdir: Path, **settings: str) -> Iterator[Assistant]:
+    """Starts the action server and the Rasa server; yields them, then stops both."""
+    assistant = Assistant(workdir, **settings)
+    try:
+        assistant.start("actions")
+        assistant.start("rasa")
+        yield assistant
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        assistant.stop_all()
 
 
 def say(rasa_url: str, message: str, sender: str | None = None) -> List[dict]:
@@ -149,8 +196,30 @@ def texts(replies: List[dict]) -> str:
     return "\n".join(reply.get("text", "") for reply in replies)
 
 
-def parse(rasa_url: str, text: str) -> dict:
-    status, result = request(f"{rasa_url}/model/parse", {"text": text})
+# The receipt, found by the shapes of a reference and a phrase, not by wording.
+RECEIPT = re.compile(
+    r"(CON-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4})\b.*?\b([a-z]+-[a-z]+-[a-z]+-\d{2})\b",
+    re.DOTALL,
+)
+
+
+class Conversation:
+    """One person's chat with the assistant."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.url = assistant.url
+        self.sender = uuid.uuid4().hex
+
+    def say(self, message: str) -> str:
+        self.replies: List[dict] = say(self.url, message, self.sender)
+        return texts(self.replies)
+
+    def buttons(self) -> List[str]:
+        return [button["payload"] for reply in self.replies for button in reply.get("buttons", [])]
+
+
+def parse(assistant: Assistant, text: str) -> dict:
+    status, result = request(f"{assistant.url}/model/parse?token={assistant.token}", {"text": text})
     assert status == 200, result
     return result
 
@@ -165,9 +234,17 @@ class WebService:
 
 
 def start_web_service(
-    workdir: Path, service: str, rasa_url: str = "", **settings: str
+    workdir: Path, service: str, behind: Union[Assistant, str] = "", **settings: str
 ) -> Iterator[WebService]:
-    """Starts `python -m bot.web <service>` on a free loopback port; stops it afterwards."""
+    """Starts `python -m bot.web <service>` on a free loopback port; stops it afterwards.
+
+    ``behind`` is the running assistant (its Rasa and action servers), or just
+    a Rasa URL, in which case the action server is not checked.
+    """
+    if isinstance(behind, Assistant):
+        rasa_url, actions_url = behind.url, behind.actions_url
+    else:
+        rasa_url, actions_url = behind, ""
     port = free_port()
     data_dir = workdir / "data"
     log = workdir / f"{service}.log"
@@ -176,9 +253,10 @@ def start_web_service(
         "PYTHONPATH": str(PROJECT_DIR),
         "CONCERNS_DATA_DIR": str(data_dir),
         "RASA_URL": rasa_url or f"http://127.0.0.1:{free_port()}",
+        "ACTIONS_URL": actions_url,
         **settings,
     }
-    for name in ("CONCERNS_DATABASE_URL", "CONCERNS_KEY", "CONCERNS_KEY_FILE"):
+    for name in STORE_SETTINGS:
         env.pop(name, None)
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.web", service, "--port", str(port)],

@@ -42,8 +42,8 @@ CANONICAL_SIGNS = {
         ("actually it's me, he follows me everywhere", "self_victim", {"followed"}),
     ],
 )
-def test_model_parse_follows_the_understanding_contract(rasa_url, text, intent, signs):
-    result = parse(rasa_url, text)
+def test_model_parse_follows_the_understanding_contract(assistant, text, intent, signs):
+    result = parse(assistant, text)
     assert result["intent"]["name"] == intent
     values = {e["value"] for e in result["entities"] if e["entity"] == "warning_sign"}
     assert signs <= values <= CANONICAL_SIGNS

@@ -23,6 +23,7 @@ from sanic.response import HTTPResponse
 
 from bot.phrases import read_yaml
 from bot.settings import PROJECT_DIR, WebSettings
+from bot.web.backends import ActionServerHealth, RasaServers, RasaUnavailable
 from bot.web.conversation_ids import is_conversation_id, new_conversation_id
 from bot.web.protection import (
     SAFE_DEFAULT,
@@ -32,6 +33,7 @@ from bot.web.protection import (
     client_address,
     json_error,
     origin_of,
+    refuse_unclear_framing,
 )
 
 logger = logging.getLogger(__name__)
@@ -97,6 +99,7 @@ def create_app(settings: Optional[WebSettings] = None, *, name: str = "welfare_p
     app.config.REQUEST_MAX_SIZE = REQUEST_MAX_SIZE
     app.config.REQUEST_TIMEOUT = 30
     app.error_handler = JSONErrorHandler()
+    app.signal("http.lifecycle.request")(refuse_unclear_framing)
     chat_limiter = RateLimiter(settings.requests_per_minute)
     session_limiter = RateLimiter(max(1, settings.requests_per_minute // 3))
 
@@ -104,15 +107,17 @@ def create_app(settings: Optional[WebSettings] = None, *, name: str = "welfare_p
     async def open_connections(app: Sanic, _loop: Any) -> None:
         app.ctx.secret = settings.load_session_secret()
         app.ctx.payloads = button_payloads(DOMAIN_FILE)
-        # One pool of connections to Rasa for the life of the worker.
-        app.ctx.rasa = aiohttp.ClientSession(
+        # One pool of connections to the servers behind for the life of the worker.
+        app.ctx.connections = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=settings.rasa_timeout),
             connector=aiohttp.TCPConnector(limit=100),
         )
+        app.ctx.rasa = RasaServers(settings.rasa_urls, app.ctx.connections)
+        app.ctx.actions = ActionServerHealth(settings.actions_url, app.ctx.connections)
 
     @app.listener("after_server_stop")
     async def close_connections(app: Sanic, _loop: Any) -> None:
-        await app.ctx.rasa.close()
+        await app.ctx.connections.close()
 
     @app.on_request
     async def refuse_other_sites(request: Request) -> Optional[HTTPResponse]:
@@ -186,19 +191,18 @@ def create_app(settings: Optional[WebSettings] = None, *, name: str = "welfare_p
     async def ask_rasa(app: Sanic, sender: str, message: str) -> List[Dict[str, Any]]:
         """Returns Rasa's replies, or the safe default if it cannot answer."""
         started = time.monotonic()
-        outcome = "ok"
-        try:
-            async with app.ctx.rasa.post(
-                f"{settings.rasa_url}/webhooks/rest/webhook",
-                json={"sender": sender, "message": message},
-            ) as answer:
-                replies = as_replies(await answer.json()) if answer.status == 200 else []
-                if answer.status != 200:
-                    outcome = f"rasa status {answer.status}"
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
-            replies, outcome = [], f"rasa unavailable ({type(error).__name__})"
-        except Exception as error:  # noqa: BLE001 - whatever went wrong, the person gets 999/101
-            replies, outcome = [], f"forwarding failed ({type(error).__name__})"
+        replies: List[Dict[str, Any]] = []
+        available, outcome = await app.ctx.actions.available()
+        if available:
+            outcome = "ok"
+            try:
+                replies = as_replies(await app.ctx.rasa.send(sender, message))
+            except RasaUnavailable as error:
+                outcome = str(error)
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+                outcome = f"rasa unavailable ({type(error).__name__})"
+            except Exception as error:  # noqa: BLE001 - whatever went wrong, the person gets 999/101
+                outcome = f"forwarding failed ({type(error).__name__})"
         if not replies and outcome == "ok":
             outcome = "rasa gave no reply"
         elapsed_ms = (time.monotonic() - started) * 1000

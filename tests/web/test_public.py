@@ -46,12 +46,12 @@ def call(
 
 
 @pytest.fixture(scope="module")
-def web(tmp_path_factory, rasa_url):
+def web(tmp_path_factory, assistant):
     """The public service in front of the running assistant."""
     yield from start_web_service(
         tmp_path_factory.mktemp("web"),
         "public",
-        rasa_url,
+        assistant,
         WEB_SESSION_SECRET=SECRET,
         WEB_ALLOWED_ORIGINS="https://force.example.invalid",
         WEB_REQUESTS_PER_MINUTE="1000",

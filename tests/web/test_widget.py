@@ -17,12 +17,12 @@ EXIT_URL = "https://www.google.com/"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, rasa_url):
+def site(tmp_path_factory, assistant):
     """The public service, with the demo page, in front of the running assistant."""
     for web in start_web_service(
         tmp_path_factory.mktemp("site"),
         "public",
-        rasa_url,
+        assistant,
         WEB_SESSION_SECRET="test-only-session-secret",
         WEB_REQUESTS_PER_MINUTE="1000",
     ):
