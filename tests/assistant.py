@@ -21,7 +21,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List, Union
+from typing import Any, Dict, Iterator, List, Union
 
 import yaml
 
@@ -69,18 +69,23 @@ class Assistant:
     needs ``token``.
     """
 
-    def __init__(self, workdir: Path, **settings: str) -> None:
+    def __init__(
+        self, workdir: Path, *, rasa_servers: int = 1, endpoints: str = "", **settings: str
+    ) -> None:
         assert MODEL.exists(), f"{MODEL} is missing: run `make train` (make test does) first"
         self.workdir = workdir
-        self.action_port, self.rasa_port = free_port(), free_port()
-        self.url = f"http://127.0.0.1:{self.rasa_port}"
+        self.action_port = free_port()
         self.actions_url = f"http://127.0.0.1:{self.action_port}"
+        # The first Rasa server is "rasa"; more, sharing the stores, "rasa-2"...
+        self.rasa_names = ["rasa"] + [f"rasa-{n}" for n in range(2, rasa_servers + 1)]
+        self.urls = [f"http://127.0.0.1:{free_port()}" for _ in self.rasa_names]
+        self.url = self.urls[0]
         self.concerns_dir = workdir / "concerns"
         self.token = secrets.token_urlsafe(24)
-        endpoints = workdir / "endpoints.yml"
-        endpoints.write_text(
-            f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n'
-            "tracker_store:\n  type: bot.tracker_store.SealedTrackerStore\n"
+        endpoints_file = workdir / "endpoints.yml"
+        endpoints_file.write_text(
+            f'action_endpoint:\n  url: "{self.actions_url}/webhook"\n'
+            "tracker_store:\n  type: bot.tracker_store.SealedTrackerStore\n" + endpoints
         )
         self.env = {
             **os.environ,
@@ -101,7 +106,10 @@ class Assistant:
                 "--port",
                 str(self.action_port),
             ],
-            "rasa": [
+        }
+        self.health = {"actions": f"{self.actions_url}/health"}
+        for name, url in zip(self.rasa_names, self.urls, strict=True):
+            self.commands[name] = [
                 str(VENV_BIN / "rasa"),
                 "run",
                 "--model",
@@ -112,30 +120,28 @@ class Assistant:
                 "--interface",
                 "127.0.0.1",
                 "--port",
-                str(self.rasa_port),
+                url.rsplit(":", 1)[1],
                 "--endpoints",
-                str(endpoints),
+                str(endpoints_file),
                 "--credentials",
                 "credentials.yml",
-            ],
-        }
-        self.health = {
-            "actions": f"{self.actions_url}/health",
-            "rasa": f"{self.url}/",
-        }
+            ]
+            self.health[name] = f"{url}/"
         self.processes: Dict[str, subprocess.Popen] = {}
 
-    def start(self, name: str) -> None:
-        """Starts one server and waits until it answers."""
-        log = self.workdir / f"{name}.log"
-        self.processes[name] = subprocess.Popen(
-            self.commands[name],
-            cwd=PROJECT_DIR,
-            env=self.env,
-            stdout=log.open("a"),
-            stderr=subprocess.STDOUT,
-        )
-        wait_until_up(self.health[name], self.processes[name], log)
+    def start(self, *names: str) -> None:
+        """Starts the named servers together and waits until each answers."""
+        for name in names:
+            log = self.workdir / f"{name}.log"
+            self.processes[name] = subprocess.Popen(
+                self.commands[name],
+                cwd=PROJECT_DIR,
+                env=self.env,
+                stdout=log.open("a"),
+                stderr=subprocess.STDOUT,
+            )
+        for name in names:
+            wait_until_up(self.health[name], self.processes[name], self.workdir / f"{name}.log")
 
     def stop(self, name: str) -> None:
         """Stops one server (SIGTERM, then SIGKILL after 20 s)."""
@@ -154,7 +160,7 @@ class Assistant:
             self.stop(name)
 
     def logs(self) -> str:
-        """Returns everything both servers have logged so far."""
+        """Returns everything the servers have logged so far."""
         return "".join(
             (self.workdir / f"{name}.log").read_text(errors="replace")
             for name in self.commands
@@ -172,12 +178,11 @@ STORE_SETTINGS = (
 )
 
 
-def start_assistant(workdir: Path, **settings: str) -> Iterator[Assistant]:
-    """Starts the action server and the Rasa server; yields them, then stops both."""
-    assistant = Assistant(workdir, **settings)
+def start_assistant(workdir: Path, **options: Any) -> Iterator[Assistant]:
+    """Starts the action server and the Rasa server(s); yields them, then stops all."""
+    assistant = Assistant(workdir, **options)
     try:
-        assistant.start("actions")
-        assistant.start("rasa")
+        assistant.start("actions", *assistant.rasa_names)
         yield assistant
     finally:
         assistant.stop_all()
@@ -234,7 +239,12 @@ class WebService:
 
 
 def start_web_service(
-    workdir: Path, service: str, behind: Union[Assistant, str] = "", **settings: str
+    workdir: Path,
+    service: str,
+    behind: Union[Assistant, str] = "",
+    *,
+    workers: int = 1,
+    **settings: str,
 ) -> Iterator[WebService]:
     """Starts `python -m bot.web <service>` on a free loopback port; stops it afterwards.
 
@@ -242,7 +252,7 @@ def start_web_service(
     a Rasa URL, in which case the action server is not checked.
     """
     if isinstance(behind, Assistant):
-        rasa_url, actions_url = behind.url, behind.actions_url
+        rasa_url, actions_url = ",".join(behind.urls), behind.actions_url
     else:
         rasa_url, actions_url = behind, ""
     port = free_port()
@@ -259,7 +269,7 @@ def start_web_service(
     for name in STORE_SETTINGS:
         env.pop(name, None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.web", service, "--port", str(port)],
+        [sys.executable, "-m", "bot.web", service, "--port", str(port), "--workers", str(workers)],
         cwd=PROJECT_DIR,
         env=env,
         stdout=log.open("w"),

@@ -8,36 +8,14 @@ then read as the concern team would.
 from __future__ import annotations
 
 import re
-import uuid
-from typing import List
 
 import pytest
 
 from actions.content import warning_sign_labels
 from bot.settings import Settings
-from tests.assistant import Assistant, said, say, texts
+from tests.assistant import RECEIPT, Assistant, Conversation, said
 
-# The receipt, found by the shapes of a reference and a phrase, not by wording.
-RECEIPT = re.compile(
-    r"(CON-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4})\b.*?\b([a-z]+-[a-z]+-[a-z]+-\d{2})\b",
-    re.DOTALL,
-)
 REFERENCE = re.compile(r"CON-[A-Z0-9]{4}-[A-Z0-9]{4}")
-
-
-class Conversation:
-    """One person's chat with the assistant."""
-
-    def __init__(self, assistant: Assistant) -> None:
-        self.url = assistant.url
-        self.sender = uuid.uuid4().hex
-
-    def say(self, message: str) -> str:
-        self.replies: List[dict] = say(self.url, message, self.sender)
-        return texts(self.replies)
-
-    def buttons(self) -> List[str]:
-        return [button["payload"] for reply in self.replies for button in reply.get("buttons", [])]
 
 
 @pytest.fixture

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import collections
 import logging
+import re
 import time
 from typing import Deque, Dict, Optional
 
 from sanic import Request, response
-from sanic.exceptions import SanicException
+from sanic.exceptions import InvalidUsage, NotFound, SanicException
 from sanic.handlers import ErrorHandler
 from sanic.response import HTTPResponse
 
@@ -91,6 +92,10 @@ class JSONErrorHandler(ErrorHandler):
 
     def default(self, request: Request, exception: Exception) -> HTTPResponse:
         """Returns the error as JSON; unexpected ones as a plain 500."""
+        if isinstance(exception, (OSError, ValueError)) and serves_files(request):
+            # Sanic's file handler lets through what the file system says of
+            # odd names (a directory, a NUL byte, a name too long): not found.
+            exception = NotFound("Not found")
         if isinstance(exception, SanicException):
             status = getattr(exception, "status_code", 500) or 500
             if status < 500:
@@ -113,6 +118,34 @@ class JSONErrorHandler(ErrorHandler):
             405: "Method not allowed.",
             413: "The request is too large.",
         }.get(status, "The request could not be handled.")
+
+
+# Content-Length as RFC 9112 has it: digits only.
+CONTENT_LENGTH = re.compile(r"[0-9]+")
+
+
+def refuse_unclear_framing(request: Request) -> None:
+    """Refuses (400) a request whose body has no single, plain length; for the
+    ``http.lifecycle.request`` signal, which runs before Sanic reads the body.
+
+    Sanic 21.12 takes the first Content-Length as a number unchecked: "abc"
+    (or a Transfer-Encoding other than chunked) was a 500, and "-1" sent the
+    worker into a loop that answered no one again. Two lengths, or a length
+    and chunks, are how requests are smuggled past a proxy.
+    """
+    lengths = {value.strip() for value in request.headers.getall("content-length", [])}
+    encodings = request.headers.getall("transfer-encoding", [])
+    if encodings:
+        if lengths or encodings != ["chunked"]:
+            raise InvalidUsage("Bad Request")
+    elif len(lengths) > 1 or any(not CONTENT_LENGTH.fullmatch(value) for value in lengths):
+        raise InvalidUsage("Bad Request")
+
+
+def serves_files(request: Request) -> bool:
+    """Returns whether the request was routed to a static file directory."""
+    route = getattr(request, "route", None)
+    return bool(route and getattr(route.ctx, "static", False))
 
 
 def add_security_headers(request: Request, response_: HTTPResponse) -> None:

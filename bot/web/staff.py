@@ -27,6 +27,7 @@ from bot.web.protection import (
     add_security_headers,
     client_address,
     json_error,
+    refuse_unclear_framing,
 )
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def create_staff_app(store: Optional[ConcernStore] = None, *, name: str = "welfa
     app = Sanic(name)
     app.config.REQUEST_MAX_SIZE = 16 * 1024
     app.error_handler = JSONErrorHandler()
+    app.signal("http.lifecycle.request")(refuse_unclear_framing)
     limiter = RateLimiter(REQUESTS_PER_MINUTE)
 
     @app.listener("before_server_start")
@@ -63,7 +65,11 @@ def create_staff_app(store: Optional[ConcernStore] = None, *, name: str = "welfa
         if looks_like_conversation_id(token):
             await refuse(app, "public session", f"public conversation id as token: {where}")
             return None, json_error("Public conversations cannot use the staff API.", 403)
-        user = await asyncio.to_thread(app.ctx.store.staff_user, token[:200])
+        # Tokens are issued as URL-safe ASCII; bytes that are not UTF-8 came
+        # through as surrogates, which the token's hash could not encode (a 500).
+        user = None
+        if token.isascii():
+            user = await asyncio.to_thread(app.ctx.store.staff_user, token[:200])
         if user is None:
             await refuse(app, "unknown token", f"wrong or revoked token: {where}")
             return None, json_error("The API token is not valid.", 401)
