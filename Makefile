@@ -55,15 +55,15 @@ lint: $(VENV)/.installed ## Lint and format-check the Python code (ruff)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-services: ## Start PostgreSQL on loopback for the storage tests and print its URL
+services: ## Start PostgreSQL and Redis on loopback for the tests and print where they are
 	@scripts/services
 
 browser: ## Install the system's Chromium for the browser tests, if missing
 	@scripts/browser
 
 test: check lint train browser ## Every check: validation, training, pytest, browser, stories, scores
-	@if url=$$(scripts/services); then export CONCERNS_TEST_DATABASE_URL=$$url; \
-	else echo "!!! WARNING: PostgreSQL could not start; the storage tests run on SQLite only !!!"; fi; \
+	@if vars=$$(scripts/services); then export $$vars; \
+	else echo "!!! WARNING: PostgreSQL or Redis could not start; their tests are skipped !!!"; fi; \
 	$(PY) -m pytest -rs
 	$(RASA) test core --e2e --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
 	$(MAKE) --no-print-directory evaluate

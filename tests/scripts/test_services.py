@@ -1,9 +1,9 @@
-"""scripts/services: starts PostgreSQL for the storage tests and prints its URL.
+"""scripts/services: starts PostgreSQL and Redis for the tests and prints where they are.
 
-Callers capture its output (`url=$(scripts/services)` in the Makefile), so the
-script must print the URL alone and must let go of the caller's pipe even when
-it has just started the server, a daemon that outlives it. CI once hung for
-its whole 90 minutes because the daemon kept the pipe open.
+Callers capture its output (`vars=$(scripts/services)` in the Makefile), so the
+script must print its VARIABLE=URL lines alone and must let go of the caller's
+pipe even when it has just started a server, a daemon that outlives it. CI
+once hung for its whole 90 minutes because the daemon kept the pipe open.
 """
 
 import os
@@ -32,9 +32,10 @@ needs_postgresql_as_root = pytest.mark.skipif(
 
 
 @needs_postgresql_as_root
-def test_starting_the_server_prints_only_its_url_and_releases_the_pipe():
+def test_starting_the_servers_prints_only_where_they_are_and_releases_the_pipe():
     version = postgresql_cluster()
     subprocess.run(["pg_ctlcluster", version, "main", "stop"], capture_output=True)
+    subprocess.run(["redis-cli", "-p", "6379", "shutdown", "nosave"], capture_output=True)
 
     # Capturing stdout waits for every holder of the pipe to close it: with the
     # old script this never returned, so the timeout is the assertion.
@@ -43,14 +44,15 @@ def test_starting_the_server_prints_only_its_url_and_releases_the_pipe():
     )
 
     assert finished.returncode == 0
-    lines = finished.stdout.splitlines()
-    assert len(lines) == 1
-    assert lines[0].startswith("postgresql://welfare_test:")
-    assert "@127.0.0.1:" in lines[0]
+    variables = dict(line.split("=", 1) for line in finished.stdout.splitlines())
+    assert set(variables) == {"CONCERNS_TEST_DATABASE_URL", "TEST_REDIS_URL"}
+    assert variables["CONCERNS_TEST_DATABASE_URL"].startswith("postgresql://welfare_test:")
+    assert "@127.0.0.1:" in variables["CONCERNS_TEST_DATABASE_URL"]
+    assert variables["TEST_REDIS_URL"] == "redis://127.0.0.1:6379/0"
 
 
 @needs_postgresql_as_root
-def test_a_running_server_is_reused():
+def test_running_servers_are_reused():
     first = subprocess.run([str(SERVICES)], capture_output=True, text=True, timeout=120)
     second = subprocess.run([str(SERVICES)], capture_output=True, text=True, timeout=120)
     assert first.returncode == second.returncode == 0
