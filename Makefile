@@ -41,6 +41,8 @@ language: $(LANGUAGE_DIR)/.built ## Build the spaCy pipeline from data/warning_s
 $(MODEL): $(LANGUAGE_DIR)/.built config.yml domain.yml $(shell find $(TRAINING_DATA) -name '*.yml') bot/safety_net.py bot/entity_extractor.py
 	$(RASA) train --data $(TRAINING_DATA) --fixed-model-name welfare --out models
 	touch $@
+	@# Rasa loads only a model whose hash was recorded here (bot/serve.py).
+	$(PY) -m bot.serve record-model $@
 
 train: $(MODEL) ## Train the model (only when data, config or components changed)
 

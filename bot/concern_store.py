@@ -404,6 +404,16 @@ class ConcernStore:
                 .where(staff_tokens.c.revoked_at.is_(None))
             ).scalar()
 
+    def has_staff_tokens(self) -> bool:
+        """Returns whether any officer holds a live staff API token."""
+        with self._transaction() as connection:
+            return (
+                connection.execute(
+                    sa.select(staff_tokens.c.user).where(staff_tokens.c.revoked_at.is_(None))
+                ).first()
+                is not None
+            )
+
     def record_refusal(self, actor: str, action: str, reason: str) -> None:
         """Audits access that was refused (no token, a wrong one, a public session)."""
         with self._transaction() as connection:

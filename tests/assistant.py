@@ -21,7 +21,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Union
+from typing import Any, Dict, Iterator, List, Optional, Union
 
 import yaml
 
@@ -70,7 +70,12 @@ class Assistant:
     """
 
     def __init__(
-        self, workdir: Path, *, rasa_servers: int = 1, endpoints: str = "", **settings: str
+        self,
+        workdir: Path,
+        *,
+        rasa_servers: int = 1,
+        endpoints: Optional[Path] = None,
+        **settings: str,
     ) -> None:
         assert MODEL.exists(), f"{MODEL} is missing: run `make train` (make test does) first"
         self.workdir = workdir
@@ -82,16 +87,21 @@ class Assistant:
         self.url = self.urls[0]
         self.concerns_dir = workdir / "concerns"
         self.token = secrets.token_urlsafe(24)
-        endpoints_file = workdir / "endpoints.yml"
-        endpoints_file.write_text(
-            f'action_endpoint:\n  url: "{self.actions_url}/webhook"\n'
-            "tracker_store:\n  type: bot.tracker_store.SealedTrackerStore\n" + endpoints
-        )
+        # endpoints.yml names the action server's port; other endpoint files
+        # (endpoints.scaled.yml) take it from ACTIONS_URL.
+        endpoints_file = endpoints or workdir / "endpoints.yml"
+        if endpoints is None:
+            endpoints_file.write_text(
+                (PROJECT_DIR / "endpoints.yml")
+                .read_text()
+                .replace("http://127.0.0.1:5055", self.actions_url)
+            )
         self.env = {
             **os.environ,
             "SANIC_HOST": "127.0.0.1",
             "PYTHONPATH": str(PROJECT_DIR),
             "CONCERNS_DATA_DIR": str(self.concerns_dir),
+            "ACTIONS_URL": self.actions_url,
         }
         for name in STORE_SETTINGS:
             self.env.pop(name, None)
@@ -100,7 +110,8 @@ class Assistant:
             "actions": [
                 sys.executable,
                 "-m",
-                "rasa_sdk",
+                "bot.serve",
+                "actions",
                 "--actions",
                 "actions",
                 "--port",
@@ -109,9 +120,12 @@ class Assistant:
         }
         self.health = {"actions": f"{self.actions_url}/health"}
         for name, url in zip(self.rasa_names, self.urls, strict=True):
+            # Started as `make run` starts it: bot.serve checks the model's hash.
             self.commands[name] = [
-                str(VENV_BIN / "rasa"),
-                "run",
+                sys.executable,
+                "-m",
+                "bot.serve",
+                "rasa",
                 "--model",
                 str(MODEL),
                 "--enable-api",
@@ -238,6 +252,20 @@ class WebService:
     data_dir: Path
 
 
+def web_service_command(service: str, port: int, workers: int = 1) -> List[str]:
+    """Returns the command that starts a web service, as docs/deploy.md gives it."""
+    return [
+        sys.executable,
+        "-m",
+        "bot.web",
+        service,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
+
+
 def start_web_service(
     workdir: Path,
     service: str,
@@ -269,7 +297,7 @@ def start_web_service(
     for name in STORE_SETTINGS:
         env.pop(name, None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.web", service, "--port", str(port), "--workers", str(workers)],
+        web_service_command(service, port, workers),
         cwd=PROJECT_DIR,
         env=env,
         stdout=log.open("w"),

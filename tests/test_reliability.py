@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import urllib.request
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator, List, Tuple
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -216,3 +218,32 @@ def test_a_report_sent_while_the_database_is_down_is_kept_and_sent_on_retry(
     ).open_store()
     record = store.read(reference, actor="pytest", reason="test check")
     assert record["noticed"] == NOTICED and record["location"] == PLACE
+
+
+def answer_to_announced_body(url: str, size: int) -> Tuple[int, bytes]:
+    """Announces a body of ``size`` bytes; returns the status and answer, sending none of it.
+
+    A server that enforces its limit answers from the Content-Length alone,
+    without reading (or holding memory for) the body.
+    """
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        sock.sendall(
+            f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {size}\r\n\r\n".encode()
+        )
+        answer = sock.makefile("rb").read()
+    return int(answer.split()[1]), answer
+
+
+def test_rasa_and_the_action_server_refuse_oversized_bodies(stack):
+    assistant, _ = stack
+    assert answer_to_announced_body(f"{assistant.url}/webhooks/rest/webhook", 2 << 20)[0] == 413
+    # rasa_sdk answers every exception with its own 500 handler, this one too;
+    # the body is refused all the same (only Rasa, on loopback, calls it).
+    status, answer = answer_to_announced_body(f"{assistant.actions_url}/webhook", 9 << 20)
+    assert status in {413, 500} and b"exceeds the size limit" in answer
+    # Both are still there for everyone else.
+    for health in (f"{assistant.url}/", f"{assistant.actions_url}/health"):
+        with urllib.request.urlopen(health, timeout=10) as answer:
+            assert answer.status == 200

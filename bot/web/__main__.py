@@ -3,7 +3,9 @@
     python -m bot.web public [--host 127.0.0.1] [--port 8000] [--workers 1]
     python -m bot.web staff  [--host 127.0.0.1] [--port 8001]
 
-The ports default to WEB_PORT and STAFF_PORT from the environment.
+The ports default to WEB_PORT and STAFF_PORT from the environment. With
+DEPLOYMENT=production each refuses to start while a secret it needs is
+missing (see bot/serve.py).
 """
 
 from __future__ import annotations
@@ -23,6 +25,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--port", type=int)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(argv)
+    from bot.serve import RefusedToStart, check_staff_tokens, refuse_unless_ready
+
+    try:
+        refuse_unless_ready(args.service, os.environ)
+        if args.service == "staff":
+            check_staff_tokens()
+    except RefusedToStart as refusal:
+        print(refusal, file=sys.stderr)
+        return 2
     # Our own lines (ids, timings, statuses: never message text) go to stderr
     # beside Sanic's; Sanic keeps its own logging set-up.
     handler = logging.StreamHandler()

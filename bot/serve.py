@@ -1,0 +1,176 @@
+"""Starts the Rasa server or the action server, once it is safe to.
+
+    python -m bot.serve rasa <arguments of `rasa run`>
+    python -m bot.serve actions <arguments of `python -m rasa_sdk`>
+    python -m bot.serve record-model models/welfare.tar.gz
+
+Before the server starts (and then takes this process's place, so it gets
+stop signals directly):
+
+- **Only a model this project trained is loaded.** Rasa models are archives
+  whose loading can run code (CVE-2024-49375), so `make train` records the
+  model's SHA-256 beside it (``record-model``) and ``rasa`` refuses a model
+  whose hash is missing or differs.
+- **No default secret in production.** With ``DEPLOYMENT=production`` each
+  service refuses to start, with one plain line per missing item, unless its
+  secrets are set (``production_problems``): nothing is created on first use.
+- **Request bodies are bounded.** Both servers sit behind the web service on
+  loopback, but a body limit stops a stray client holding their memory:
+  1 MB for Rasa, 8 MB for the action server (Rasa sends it the whole
+  conversation and the domain). ``SANIC_REQUEST_MAX_SIZE`` overrides it.
+- **Loopback unless told otherwise.** The action server would listen on
+  every interface by default; here ``SANIC_HOST`` defaults to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+from typing import List, Mapping, Optional, Sequence
+
+VENV_BIN = Path(sys.executable).parent
+BODY_LIMITS = {"rasa": 1024 * 1024, "actions": 8 * 1024 * 1024}
+
+
+class RefusedToStart(Exception):
+    """The server must not start; the message says why, in plain words."""
+
+
+def model_hash(model: Path) -> str:
+    digest = hashlib.sha256()
+    with model.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def hash_file(model: Path) -> Path:
+    return model.with_name(model.name + ".sha256")
+
+
+def record_model(model: Path) -> None:
+    """Writes the model's hash beside it; `make train` calls this after training."""
+    hash_file(model).write_text(model_hash(model) + "\n")
+
+
+def check_model(model: Path) -> None:
+    """Raises RefusedToStart unless the model's hash is the one recorded at training."""
+    recorded = hash_file(model)
+    if not model.is_file():
+        raise RefusedToStart(f"{model} does not exist: run `make train` first.")
+    if not recorded.is_file():
+        raise RefusedToStart(
+            f"{model} has no recorded hash ({recorded}), so it was not trained by this "
+            "project's `make train`; refusing to load it."
+        )
+    if recorded.read_text().strip() != model_hash(model):
+        raise RefusedToStart(
+            f"{model} is not the model `make train` recorded (its SHA-256 differs); "
+            "refusing to load it. Retrain with `make train`."
+        )
+
+
+def production_problems(service: str, environ: Mapping[str, str]) -> List[str]:
+    """Returns what is missing for ``service`` to run in production (empty: nothing)."""
+    if environ.get("DEPLOYMENT") != "production":
+        return []
+    problems = []
+
+    def need(name: str, why: str) -> None:
+        if not environ.get(name):
+            problems.append(f"{name} is not set: {why}.")
+
+    def need_database(name: str, what: str) -> None:
+        url = environ.get(name, "")
+        if not url:
+            problems.append(f"{name} is not set: {what} needs a database server in production.")
+        elif url.startswith("sqlite"):
+            problems.append(f"{name} is SQLite: {what} needs a database server in production.")
+        elif not _password_of(url):
+            problems.append(f"{name} has no password: {what}'s database must require one.")
+
+    if service in {"rasa", "actions", "staff"}:
+        need("CONCERNS_KEY", "the encryption key must come from the force's secret store")
+    if service == "rasa":
+        need_database("CONVERSATIONS_DATABASE_URL", "the conversations store")
+        if environ.get("REDIS_HOST"):
+            need("REDIS_PASSWORD", "the shared lock store (endpoints.scaled.yml) must require one")
+    if service in {"actions", "staff"}:
+        need_database("CONCERNS_DATABASE_URL", "the concern store")
+    if service == "public":
+        need("WEB_SESSION_SECRET", "conversation ids must be signed with the force's own secret")
+        need("WEB_ALLOWED_ORIGINS", "name the force sites that embed the widget")
+    return problems
+
+
+def _password_of(url: str) -> Optional[str]:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).password
+    except Exception:  # noqa: BLE001 - an unreadable URL has no password we can see
+        return None
+
+
+def check_staff_tokens() -> None:
+    """Raises RefusedToStart in production when no officer has a staff API token."""
+    if os.environ.get("DEPLOYMENT") != "production":
+        return
+    from bot.settings import Settings
+
+    if not Settings.from_env().open_store().has_staff_tokens():
+        raise RefusedToStart(
+            "No staff API token has been issued: issue one with "
+            "`python -m bot.concerns issue-token <officer> --reason ...` first."
+        )
+
+
+def refuse_unless_ready(service: str, environ: Mapping[str, str]) -> None:
+    """Raises RefusedToStart with every production problem of ``service``."""
+    problems = production_problems(service, environ)
+    if problems:
+        raise RefusedToStart(
+            f"Refusing to start {service} in production:\n  " + "\n  ".join(problems)
+        )
+
+
+def model_argument(arguments: Sequence[str]) -> Path:
+    """Returns the model `rasa run` would load (its --model, else the default)."""
+    for position, argument in enumerate(arguments):
+        if argument in {"--model", "-m"} and position + 1 < len(arguments):
+            return Path(arguments[position + 1])
+        if argument.startswith("--model="):
+            return Path(argument.split("=", 1)[1])
+    raise RefusedToStart("Name the model to load with --model, so its hash can be checked.")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if not arguments or arguments[0] not in {"rasa", "actions", "record-model"}:
+        print(__doc__.split("\n\n")[1], file=sys.stderr)
+        return 2
+    service, rest = arguments[0], arguments[1:]
+    try:
+        if service == "record-model":
+            record_model(Path(rest[0]))
+            return 0
+        refuse_unless_ready(service, os.environ)
+        if service == "rasa":
+            check_model(model_argument(rest))
+            command = [str(VENV_BIN / "rasa"), "run", *rest]
+        else:
+            command = [sys.executable, "-m", "rasa_sdk", *rest]
+    except RefusedToStart as refusal:
+        print(refusal, file=sys.stderr)
+        return 2
+    os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(BODY_LIMITS[service]))
+    # rasa_sdk listens on every interface unless told otherwise.
+    os.environ.setdefault("SANIC_HOST", "127.0.0.1")
+    os.execv(command[0], command)
+    return 0  # not reached: the server has taken this process's place
+
+
+if __name__ == "__main__":
+    sys.exit(main())
