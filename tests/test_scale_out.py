@@ -16,8 +16,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Iterator, List, Tuple
 from urllib.parse import urlsplit
 
@@ -27,14 +27,23 @@ from cryptography.fernet import Fernet
 
 from bot.settings import Settings
 from bot.web.protection import SAFE_DEFAULT
-from tests.assistant import Assistant, request, said, start_assistant, start_web_service
+from tests.assistant import (
+    PROJECT_DIR,
+    Assistant,
+    request,
+    said,
+    start_assistant,
+    start_web_service,
+)
 from tests.faults import Relay
 
 POSTGRES_URL = os.environ.get("CONCERNS_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 CONVERSATIONS = 24
+# Conversation ids of this run only, should another run share the databases.
+RUN = uuid.uuid4().hex[:8]
 REFERENCE = re.compile(r"CON-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}")
-RESULTS = Path(__file__).resolve().parent.parent / "results"
+RESULTS = PROJECT_DIR / "results"
 
 
 def turns(number: int) -> List[str]:
@@ -74,14 +83,13 @@ def scaled(tmp_path_factory, redis_relay) -> Iterator[Tuple[Assistant, object]]:
         connection.execute(sa.text("DROP TABLE IF EXISTS events"))
     engine.dispose()
     workdir = tmp_path_factory.mktemp("scaled")
-    lock_store = (
-        "lock_store:\n  type: bot.lock_store.AtomicRedisLockStore\n"
-        f"  url: 127.0.0.1\n  port: {redis_relay.port}\n  db: 0\n"
-    )
     for assistant in start_assistant(
         workdir,
         rasa_servers=2,
-        endpoints=lock_store,
+        endpoints=PROJECT_DIR / "endpoints.scaled.yml",
+        REDIS_HOST="127.0.0.1",
+        REDIS_PORT=str(redis_relay.port),
+        REDIS_PASSWORD="",
         CONVERSATIONS_DATABASE_URL=POSTGRES_URL,
         CONCERNS_KEY=Fernet.generate_key().decode(),
     ):
@@ -98,7 +106,7 @@ def scaled(tmp_path_factory, redis_relay) -> Iterator[Tuple[Assistant, object]]:
 
 def have_conversation(assistant: Assistant, number: int) -> Tuple[str, str]:
     """Sends each turn to the other Rasa server than the last; returns (sender, last reply)."""
-    sender = f"scale-out-{number:02d}"
+    sender = f"scale-out-{RUN}-{number:02d}"
     reply: object = None
     for turn, message in enumerate(turns(number)):
         server = assistant.urls[(number + turn) % 2]
@@ -182,7 +190,7 @@ def test_two_messages_at_once_to_both_servers_are_taken_one_after_the_other(scal
         )
         assert status == 200, reply
 
-    senders = [f"scale-out-pair-{number:02d}" for number in range(10)]
+    senders = [f"scale-out-pair-{RUN}-{number:02d}" for number in range(10)]
     with ThreadPoolExecutor(max_workers=len(senders) * 2) as pool:
         sent = [
             pool.submit(send, sender, server, message)

@@ -78,3 +78,12 @@ def test_rotate_key_re_seals_with_the_new_key(store, capsys, monkeypatch, tmp_pa
     monkeypatch.delenv("CONCERNS_OLD_KEYS")
     status, out, _ = run(capsys, "export", "--reason", "after rotation")
     assert status == 0 and json.loads(out)[0]["noticed"] == CONCERN["noticed"]
+
+
+def test_issue_and_revoke_a_staff_token(store, capsys):
+    status, out, _ = run(capsys, "issue-token", "officer.invented", "--reason", "joined")
+    token = json.loads(out)["token"]
+    assert status == 0 and store.staff_user(token) == "officer.invented"
+    status, out, _ = run(capsys, "revoke-token", "officer.invented", "--reason", "left")
+    assert status == 0 and json.loads(out)["revoked"] == 1
+    assert store.staff_user(token) is None
