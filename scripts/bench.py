@@ -11,7 +11,10 @@ Measured the same way every time, in one run, on this machine:
    headless, at 1, 10 and 50 concurrent conversations through POST /api/chat:
    replies per second, p50/p95/p99 per message, errors;
 4. for the project: the same load at 1 conversation straight to Rasa, for the
-   web service's own overhead, and a soak at 10 conversations for memory growth.
+   web service's own overhead, and a soak at 10 conversations for memory growth;
+5. the project's model again in the scaled set-up of docs/deploy.md (two Rasa
+   servers, PostgreSQL and Redis from scripts/services, two web workers), at
+   the same levels.
 
 Writes results/bench.json and results/bench.png, and prints a table of the
 figures against the targets and the project/baseline ratios. Timing on shared
@@ -19,7 +22,8 @@ machines is noisy: compare figures from one run, never across runs.
 
 ``--smoke`` is the short version `make test` runs so that this cannot rot:
 the already-trained model, no baseline, 1 and 2 conversations for a few
-seconds, no soak; it writes results/bench-smoke.json.
+seconds, no soak, and the scaled set-up too when `make test` has started
+PostgreSQL and Redis; it writes results/bench-smoke.json.
 
 Usage: python scripts/bench.py [--smoke] [--seconds 20] [--soak-seconds 300]
 """
@@ -39,11 +43,14 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Dict, List, Optional
 
 import psutil
+
+from bot.serve import record_model
 
 PROJECT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -111,7 +118,28 @@ def train(config: Path, out: Path, name: str) -> float:
          "--force"],
         cwd=PROJECT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    return time.monotonic() - started
+    elapsed = time.monotonic() - started
+    # bot.serve loads only recorded models, this run's baseline included.
+    record_model(out / f"{name}.tar.gz")
+    return elapsed
+
+
+def scaled_services(start: bool) -> Optional[Dict[str, str]]:
+    """Returns where PostgreSQL and Redis are for the scaled set-up, or None.
+
+    From the environment (`make test` exports them), else, if ``start``, from
+    scripts/services, which installs and starts them on loopback.
+    """
+    names = ("CONCERNS_TEST_DATABASE_URL", "TEST_REDIS_URL")
+    if all(os.environ.get(name) for name in names):
+        return {name: os.environ[name] for name in names}
+    if not start:
+        return None
+    finished = subprocess.run(
+        [str(PROJECT / "scripts" / "services")], capture_output=True, text=True, check=False
+    )
+    found = dict(line.split("=", 1) for line in finished.stdout.splitlines() if "=" in line)
+    return found if finished.returncode == 0 and all(found.get(n) for n in names) else None
 
 
 def post(url: str, body: dict, timeout: float = 10) -> Optional[object]:
@@ -136,67 +164,97 @@ def rss_mb(process: subprocess.Popen) -> float:
 
 
 class Stack:
-    """The action server, the Rasa server with one model, and the public web service."""
+    """The action server, the Rasa server(s) with one model, and the public web service.
 
-    def __init__(self, model: Path, workdir: Path) -> None:
+    Embedded (``services`` None): one Rasa server, conversations in SQLite, as
+    `make run`. Scaled (``services`` gives PostgreSQL and Redis): two Rasa
+    servers sharing conversations through PostgreSQL and Redis locks
+    (endpoints.scaled.yml) and a two-worker web service, as docs/deploy.md.
+    """
+
+    def __init__(
+        self, model: Path, workdir: Path, services: Optional[Dict[str, str]] = None
+    ) -> None:
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
-        self.action_port, self.rasa_port, self.web_port = free_port(), free_port(), free_port()
-        endpoints = workdir / "endpoints.yml"
-        # The same stack as `make run`, conversations in the sealed SQL
-        # tracker store, whichever model it serves.
-        endpoints.write_text(
-            f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n'
-            "tracker_store:\n  type: bot.tracker_store.SealedTrackerStore\n"
-        )
+        rasa_names = ["rasa", "rasa-2"] if services else ["rasa"]
+        self.action_port, self.web_port = free_port(), free_port()
+        self.rasa_ports = {name: free_port() for name in rasa_names}
+        self.rasa_port = self.rasa_ports["rasa"]
+        actions_url = f"http://127.0.0.1:{self.action_port}"
         env = {
             **os.environ,
             "PYTHONPATH": str(PROJECT),
             "SANIC_HOST": "127.0.0.1",
             "CONCERNS_DATA_DIR": str(workdir / "data"),
-            "RASA_URL": f"http://127.0.0.1:{self.rasa_port}",
-            "ACTIONS_URL": f"http://127.0.0.1:{self.action_port}",
+            "RASA_URL": ",".join(f"http://127.0.0.1:{port}" for port in self.rasa_ports.values()),
+            "ACTIONS_URL": actions_url,
             "WEB_REQUESTS_PER_MINUTE": "100000000",
             "RASA_TELEMETRY_ENABLED": "false",
         }
-        for name in ("CONCERNS_DATABASE_URL", "CONVERSATIONS_DATABASE_URL"):
+        for name in ("CONCERNS_DATABASE_URL", "CONVERSATIONS_DATABASE_URL", "DEPLOYMENT"):
             env.pop(name, None)
+        if services:
+            endpoints = PROJECT / "endpoints.scaled.yml"
+            redis = urllib.parse.urlsplit(services["TEST_REDIS_URL"])
+            env.update(
+                CONVERSATIONS_DATABASE_URL=services["CONCERNS_TEST_DATABASE_URL"],
+                REDIS_HOST=redis.hostname or "127.0.0.1",
+                REDIS_PORT=str(redis.port or 6379),
+                REDIS_PASSWORD="",
+            )
+        else:
+            # The same stack as `make run`, from its endpoints.yml.
+            endpoints = workdir / "endpoints.yml"
+            endpoints.write_text(
+                (PROJECT / "endpoints.yml")
+                .read_text()
+                .replace("http://127.0.0.1:5055", actions_url)
+            )
         self.processes: Dict[str, subprocess.Popen] = {}
         self.processes["actions"] = self._start(
             "actions",
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+            [sys.executable, "-m", "bot.serve", "actions", "--actions", "actions",
              "--port", str(self.action_port)],
             env,
         )  # fmt: skip
         started = time.monotonic()
-        self.processes["rasa"] = self._start(
-            "rasa",
-            [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--interface", "127.0.0.1",
-             "--port", str(self.rasa_port), "--endpoints", str(endpoints),
-             "--credentials", "credentials.yml"],
-            env,
-        )  # fmt: skip
+        for name, port in self.rasa_ports.items():
+            self.processes[name] = self._start(
+                name,
+                [sys.executable, "-m", "bot.serve", "rasa", "--model", str(model),
+                 "--interface", "127.0.0.1", "--port", str(port), "--endpoints", str(endpoints),
+                 "--credentials", "credentials.yml"],
+                env,
+            )  # fmt: skip
         self.processes["web"] = self._start(
             "web",
-            [sys.executable, "-m", "bot.web", "public", "--port", str(self.web_port)],
+            [sys.executable, "-m", "bot.web", "public", "--port", str(self.web_port),
+             "--workers", str(len(self.rasa_ports))],
             env,
-        )
+        )  # fmt: skip
         self.cold_start_s = self._first_good_reply(started)
+        for port in list(self.rasa_ports.values())[1:]:
+            self._wait_for_reply(port, started)
 
     def _start(self, name: str, command: List[str], env: dict) -> subprocess.Popen:
         log = (self.workdir / f"{name}.log").open("w")
         return subprocess.Popen(command, cwd=PROJECT, env=env, stdout=log, stderr=log)
 
     def _first_good_reply(self, started: float) -> float:
-        url = f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook"
+        cold = self._wait_for_reply(self.rasa_port, started)
+        while post(f"http://127.0.0.1:{self.web_port}/api/session", {}) is None:
+            time.sleep(0.2)
+        return cold
+
+    def _wait_for_reply(self, port: int, started: float) -> float:
+        url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
         while time.monotonic() - started < 300:
-            if self.processes["rasa"].poll() is not None:
-                raise RuntimeError(f"Rasa exited; see {self.workdir / 'rasa.log'}")
-            if post(url, {"sender": "bench-cold-start", "message": "hello"}, timeout=5):
-                cold = time.monotonic() - started
-                while post(f"http://127.0.0.1:{self.web_port}/api/session", {}) is None:
-                    time.sleep(0.2)
-                return cold
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited; see {self.workdir / (name + '.log')}")
+            if post(url, {"sender": f"bench-cold-start-{port}", "message": "hello"}, timeout=5):
+                return time.monotonic() - started
             time.sleep(0.2)
         raise RuntimeError("the Rasa server gave no reply within 300 s")
 
@@ -237,10 +295,16 @@ def load(host: str, users: int, seconds: int, target: str, prefix: Path) -> Dict
     }
 
 
-def measure(name: str, model: Path, args: argparse.Namespace, workdir: Path) -> dict:
+def measure(
+    name: str,
+    model: Path,
+    args: argparse.Namespace,
+    workdir: Path,
+    services: Optional[Dict[str, str]] = None,
+) -> dict:
     """Starts the stack with one model and measures it."""
     print(f"bench: {name}: starting the stack", flush=True)
-    stack = Stack(model, workdir / name)
+    stack = Stack(model, workdir / name, services)
     figures: dict = {"cold_start_s": round(stack.cold_start_s, 2), "rss_idle_mb": stack.memory()}
     try:
         web = f"http://127.0.0.1:{stack.web_port}"
@@ -285,15 +349,25 @@ def at(figures: dict, users: int) -> dict:
     return next(level for level in figures["load"] if level["users"] == users)
 
 
+BETTER = {"replies_per_s": max, "p50_ms": min, "p95_ms": min, "p99_ms": min, "errors": min}
+
+
 def table(results: dict) -> str:
-    """Returns the figures against the targets, with project/baseline ratios."""
+    """Returns the figures against the targets, with best/baseline ratios.
+
+    "best" is the better of the embedded and scaled set-ups: the targets apply
+    to whichever a force would run.
+    """
     project, baseline = results["project"], results.get("baseline")
-    rows = [("measure", "project", "baseline", "ratio", "target")]
+    scaled = results.get("scaled")
+    rows = [("measure", "embedded", "scaled", "baseline", "best/baseline", "target")]
     for level in project["load"]:
         users = level["users"]
         base = at(baseline, users) if baseline else None
+        other = at(scaled, users) if scaled else None
         for key in ("replies_per_s", "p50_ms", "p95_ms", "p99_ms", "errors"):
-            ratio = f"{level[key] / base[key]:.2f}" if base and base[key] else ""
+            best = BETTER[key](level[key], other[key]) if other else level[key]
+            ratio = f"{best / base[key]:.2f}" if base and base[key] else ""
             target = ""
             if users == 10 and key == "p95_ms":
                 target = f"< {TARGETS['p95_ms_at_10']} ms, <= 0.25 x baseline"
@@ -301,21 +375,27 @@ def table(results: dict) -> str:
                 target = ">= 4 x baseline"
             if users == 50 and key == "errors":
                 target = "0"
-            rows.append((f"{key} at {users}", level[key], base[key] if base else "", ratio, target))
-    other = baseline or {"cold_start_s": "", "rss_after_load_mb": {"rasa": ""}}
-    rows.append(("cold start s", project["cold_start_s"], other["cold_start_s"], "", "< 10"))
-    rss = (project["rss_after_load_mb"]["rasa"], other["rss_after_load_mb"]["rasa"])
-    rows.append(("rasa RSS MB after load", *rss, "", "< 700"))
+            rows.append(
+                (f"{key} at {users}", level[key], other[key] if other else "",
+                 base[key] if base else "", ratio, target)
+            )  # fmt: skip
+    none = {"cold_start_s": "", "rss_after_load_mb": {"rasa": ""}}
+    other, base = scaled or none, baseline or none
+    rows.append(("cold start s", project["cold_start_s"], other["cold_start_s"],
+                 base["cold_start_s"], "", "< 10"))  # fmt: skip
+    rss = [figures["rss_after_load_mb"]["rasa"] for figures in (project, other, base)]
+    rows.append(("rasa RSS MB after load (each)", *rss, "", "< 700"))
     training = results.get("training_s", {})
     if training:
-        rows.append(("training s", training.get("project"), training.get("baseline"), "",
+        rows.append(("training s", training.get("project"), "", training.get("baseline"), "",
                      "< 180"))  # fmt: skip
     if "web_overhead" in project:
-        rows.append(("web overhead p50 ms", project["web_overhead"]["p50_ms"], "", "", "< 10"))
+        overhead = project["web_overhead"]["p50_ms"]
+        rows.append(("web overhead p50 ms", overhead, "", "", "", "< 10"))
     if "soak" in project:
         growth = project["soak"]["growth_percent"]
-        rows.append(("soak growth % (rasa)", growth["rasa"], "", "", "< 10"))
-    widths = [max(len(str(row[i])) for row in rows) for i in range(5)]
+        rows.append(("soak growth % (rasa)", growth["rasa"], "", "", "", "< 10"))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(6)]
     return "\n".join(
         "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows
     )
@@ -329,7 +409,7 @@ def plot(results: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(7, 4.5))
-    for name, style in (("project", "-"), ("baseline", "--")):
+    for name, style in (("project", "-"), ("scaled", "-."), ("baseline", "--")):
         if name not in results:
             continue
         levels = results[name]["load"]
@@ -385,6 +465,11 @@ def main(argv: Optional[List[str]] = None) -> int:
                 models[name] = workdir / "models" / f"{name}.tar.gz"
         for name, model in models.items():
             results[name] = measure(name, model, args, workdir)
+        services = scaled_services(start=not args.smoke)
+        if services:
+            results["scaled"] = measure("scaled", models["project"], args, workdir, services)
+        else:
+            print("bench: !!! PostgreSQL or Redis could not start: no scaled figures !!!")
         if args.smoke:
             shutil.rmtree(workdir / "project" / "data", ignore_errors=True)
     out = args.out / ("bench-smoke.json" if args.smoke else "bench.json")
@@ -393,7 +478,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         plot(results, args.out / "bench.png")
     print(table(results))
     print(f"bench: figures in {out}")
-    errors = [level["errors"] for level in results["project"]["load"]]
+    levels = [
+        level for name in ("project", "scaled") for level in results.get(name, {}).get("load", [])
+    ]
+    errors = [level["errors"] for level in levels]
     return (
         0
         if not args.smoke or (sum(errors) == 0 and results["project"]["load"][0]["messages"])
