@@ -1,0 +1,36 @@
+"""NLU component: Rasa's logistic-regression intent classifier, safe on blank messages.
+
+Logistic regression keeps TensorFlow out of the per-message path (faster and
+smaller than DIET here; the figures are in config.yml). Rasa 3.6's
+``LogisticRegressionClassifier`` fails on a message with no words at all ("",
+"   "): the whole message fails and the person gets no reply.
+tests/test_conversation.py caught it. Blank messages are given
+``nlu_fallback`` here, so the rephrase prompt (with 999 and 101) answers them,
+and everything else is classified exactly as Rasa's component does.
+"""
+
+from __future__ import annotations
+
+from typing import List
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class BlankSafeLogisticRegressionClassifier(LogisticRegressionClassifier):
+    """Rasa's logistic-regression intent classifier that answers blank messages with fallback."""
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        worded = [message for message in messages if (message.get(TEXT) or "").strip()]
+        if worded:
+            super().process(worded)
+        for message in messages:
+            if not (message.get(TEXT) or "").strip():
+                fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
+                message.set(INTENT, fallback, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [fallback], add_to_output=True)
+        return messages
