@@ -86,7 +86,8 @@ class Assistant:
         self.urls = [f"http://127.0.0.1:{free_port()}" for _ in self.rasa_names]
         self.url = self.urls[0]
         self.concerns_dir = workdir / "concerns"
-        self.token = secrets.token_urlsafe(24)
+        # Hex: a token starting with "-" would read as an option to `rasa run`.
+        self.token = secrets.token_hex(24)
         # endpoints.yml names the action server's port; other endpoint files
         # (endpoints.scaled.yml) take it from ACTIONS_URL.
         endpoints_file = endpoints or workdir / "endpoints.yml"
