@@ -22,8 +22,8 @@ machines is noisy: compare figures from one run, never across runs.
 
 ``--smoke`` is the short version `make test` runs so that this cannot rot:
 the already-trained model, no baseline, 1 and 2 conversations for a few
-seconds, no soak, and the scaled set-up too when `make test` has started
-PostgreSQL and Redis; it writes results/bench-smoke.json.
+seconds, no soak, and the scaled set-up too whenever PostgreSQL and Redis
+can start; it writes results/bench-smoke.json.
 
 Usage: python scripts/bench.py [--smoke] [--seconds 20] [--soak-seconds 300]
 """
@@ -124,17 +124,15 @@ def train(config: Path, out: Path, name: str) -> float:
     return elapsed
 
 
-def scaled_services(start: bool) -> Optional[Dict[str, str]]:
+def scaled_services() -> Optional[Dict[str, str]]:
     """Returns where PostgreSQL and Redis are for the scaled set-up, or None.
 
-    From the environment (`make test` exports them), else, if ``start``, from
-    scripts/services, which installs and starts them on loopback.
+    From the environment, else from scripts/services, which installs and
+    starts them on loopback (quickly, if they are already running).
     """
     names = ("CONCERNS_TEST_DATABASE_URL", "TEST_REDIS_URL")
     if all(os.environ.get(name) for name in names):
         return {name: os.environ[name] for name in names}
-    if not start:
-        return None
     finished = subprocess.run(
         [str(PROJECT / "scripts" / "services")], capture_output=True, text=True, check=False
     )
@@ -465,7 +463,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 models[name] = workdir / "models" / f"{name}.tar.gz"
         for name, model in models.items():
             results[name] = measure(name, model, args, workdir)
-        services = scaled_services(start=not args.smoke)
+        services = scaled_services()
         if services:
             results["scaled"] = measure("scaled", models["project"], args, workdir, services)
         else:
