@@ -251,7 +251,7 @@ INJECTIONS = [
     "\\u0000",
 ]
 # Any code point at all: controls, NUL, unassigned, and lone surrogates
-# (json.dumps writes these as \\udXXX escapes, as a hostile client can).
+# (json.dumps writes these as \\ud800-style escapes, as a hostile client can).
 any_character = st.characters(blacklist_categories=())
 hostile_text = st.one_of(
     st.text(max_size=120),
