@@ -19,7 +19,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install language train check preview lint services browser test evaluate bench run chat clean
+.PHONY: help install language train check preview lint services browser test evaluate cross-validate bench run chat clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,13 +32,13 @@ $(VENV)/.installed: requirements.txt constraints.txt scripts/find-python310
 
 install: $(VENV)/.installed ## Create .venv and install the pinned packages
 
-$(LANGUAGE_DIR)/.built: $(VENV)/.installed bot/language.py bot/phrases.py data/warning_signs.yml data/relationships.yml data/danger_phrases.yml
+$(LANGUAGE_DIR)/.built: $(VENV)/.installed bot/language.py bot/phrases.py data/warning_signs.yml data/relationships.yml data/danger_phrases.yml data/danger_cues.yml
 	$(PY) -m bot.language $(LANGUAGE_DIR)
 	touch $@
 
-language: $(LANGUAGE_DIR)/.built ## Build the spaCy pipeline from data/warning_signs.yml and data/danger_phrases.yml
+language: $(LANGUAGE_DIR)/.built ## Build the spaCy pipeline from the phrase files in data/
 
-$(MODEL): $(LANGUAGE_DIR)/.built config.yml domain.yml $(shell find $(TRAINING_DATA) -name '*.yml') bot/safety_net.py bot/entity_extractor.py bot/intent_classifier.py
+$(MODEL): $(LANGUAGE_DIR)/.built config.yml domain.yml $(shell find $(TRAINING_DATA) -name '*.yml') bot/safety_net.py bot/entity_extractor.py bot/intent_classifier.py bot/sign_classifier.py bot/language_detection.py
 	$(RASA) train --data $(TRAINING_DATA) --fixed-model-name welfare --out models
 	touch $@
 	@# Rasa loads only a model whose hash was recorded here (bot/serve.py).
@@ -71,8 +71,13 @@ test: check lint train browser ## Every check: validation, training, pytest, bro
 	$(MAKE) --no-print-directory evaluate
 	$(PY) scripts/bench.py --smoke
 
-evaluate: train ## Score understanding on the held-out set (tests/nlu_holdout.yml)
-	$(PY) scripts/evaluate.py --model $(MODEL) --holdout tests/nlu_holdout.yml --out results/holdout
+evaluate: train ## Score understanding on the blind and held-out sets (results/understanding/)
+	$(PY) scripts/evaluate.py --model $(MODEL) --blind tests/nlu_blind.yml \
+		--holdout tests/nlu_holdout.yml --out results/understanding $(if $(PREVIOUS_MODEL),--previous-model $(PREVIOUS_MODEL))
+
+cross-validate: $(LANGUAGE_DIR)/.built ## 5-fold cross-validation on the training data (about 5 min)
+	$(PY) scripts/evaluate.py --model $(MODEL) --blind tests/nlu_blind.yml \
+		--holdout tests/nlu_holdout.yml --out results/understanding --cross-validate 5
 
 bench: train ## Benchmark against Rasa's defaults (about 30 min): results/bench.json, .png
 	$(PY) scripts/bench.py

@@ -13,7 +13,9 @@ pipeline is made from code and data in this repository:
   unlike entities, may overlap, so "sat outside my mum's house" keeps both the
   sign and the relationship;
 * a span ruler that marks danger phrases (``data/danger_phrases.yml``) for the
-  safety net.
+  safety net, and one that marks the parts it builds danger from
+  (``data/danger_cues.yml``: kinds of harm, signs that it is happening now,
+  signs that it is past).
 
 Run ``python -m bot.language [output_dir]``; ``make`` does it when a phrase
 file changes. Rasa's ``SpacyNLP`` loads the result from ``config.yml``.
@@ -33,6 +35,7 @@ from spacy.language import Language
 from bot.phrases import (
     PhraseCompiler,
     PhraseFileError,
+    load_danger_cues,
     load_danger_phrases,
     load_relationships,
     load_warning_signs,
@@ -43,12 +46,15 @@ DEFAULT_OUTPUT_DIR = PROJECT_DIR / "build" / "spacy-en-welfare"
 WARNING_SIGNS_FILE = PROJECT_DIR / "data" / "warning_signs.yml"
 RELATIONSHIPS_FILE = PROJECT_DIR / "data" / "relationships.yml"
 DANGER_PHRASES_FILE = PROJECT_DIR / "data" / "danger_phrases.yml"
+DANGER_CUES_FILE = PROJECT_DIR / "data" / "danger_cues.yml"
 
 WARNING_SIGN_LABEL = "warning_sign"
 RELATIONSHIP_LABEL = "relationship"
 RELATIONSHIP_SPANS_KEY = "relationship"
 DANGER_LABEL = "danger"
 DANGER_SPANS_KEY = "danger"
+# Each cue's label is its kind in data/danger_cues.yml ("harm", "now", ...).
+DANGER_CUES_SPANS_KEY = "danger_cues"
 PIPELINE_NAME = "en_welfare"
 
 
@@ -62,6 +68,7 @@ def build_pipeline(
     warning_signs_file: Path = WARNING_SIGNS_FILE,
     relationships_file: Path = RELATIONSHIPS_FILE,
     danger_phrases_file: Path = DANGER_PHRASES_FILE,
+    danger_cues_file: Path = DANGER_CUES_FILE,
 ) -> Language:
     """Returns the pipeline, ready to save, with the phrase files compiled in."""
     nlp = spacy.blank("en")
@@ -104,6 +111,16 @@ def build_pipeline(
             pattern_id=DANGER_LABEL,
         )
     )
+
+    cue_patterns = []
+    for kind, phrases in load_danger_cues(danger_cues_file).items():
+        # "killing me" (my back is) must not become "killing her".
+        cue_patterns += compiler.patterns(
+            phrases, label=kind, pattern_id=kind, any_person=kind != "not_danger"
+        )
+    nlp.add_pipe(
+        "span_ruler", name="danger_cue_ruler", config={"spans_key": DANGER_CUES_SPANS_KEY}
+    ).add_patterns(cue_patterns)
     return nlp
 
 

@@ -78,6 +78,26 @@ def load_danger_phrases(path: Path) -> List[str]:
     return [str(phrase) for phrase in phrases]
 
 
+DANGER_CUE_KINDS = ("harm", "menace", "now", "past", "habitual", "hypothetical", "not_danger")
+
+
+def load_danger_cues(path: Path) -> Dict[str, List[str]]:
+    """Returns the safety net's parts, each kind with its phrases."""
+    content = read_yaml(path)
+    if not isinstance(content, dict):
+        raise PhraseFileError(f"{path}: expected the sections {', '.join(DANGER_CUE_KINDS)}")
+    cues = {}
+    for kind in DANGER_CUE_KINDS:
+        phrases = content.get(kind)
+        if not isinstance(phrases, list) or not phrases:
+            raise PhraseFileError(f"{path}: expected a '{kind}:' list")
+        cues[kind] = [str(phrase) for phrase in phrases]
+    unknown = sorted(set(content) - set(DANGER_CUE_KINDS))
+    if unknown:
+        raise PhraseFileError(f"{path}: unknown section '{unknown[0]}'")
+    return cues
+
+
 class PhraseCompiler:
     """Compiles phrases into token patterns that tolerate inflection and case.
 

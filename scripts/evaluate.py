@@ -1,9 +1,20 @@
-"""Score the assistant's understanding on the held-out set and hold it to its targets.
+"""Score the assistant's understanding on the held-out sets and hold it to its targets.
 
-Runs Rasa's own NLU evaluation (reports, confusion matrix and confidence
-histogram in the output directory), then measures what Rasa does not: the
-F1 of ``warning_sign`` values (the canonical ids, not the token labels) and
-the recall of ``immediate_danger``. Exits 1 if any figure is under target.
+Two sets, never trained on:
+
+* ``tests/nlu_holdout.yml``, written by the same hand as the training data. It
+  flatters the model, so it is a regression check only.
+* ``tests/nlu_blind.yml``, written from ``docs/meanings.md`` alone by someone
+  who never saw ``data/``. Its figures are the ones the project reports.
+
+For each set: intent macro-F1; the F1 of ``warning_sign`` values (canonical
+ids, per message); ``immediate_danger`` recall; false alarms (the share of
+other messages that got ``immediate_danger``, so the 999-first answer), and
+how many of those were everyday police matters or shouting heard before,
+which must be none. Figures and misses go to the output directory.
+``--previous-model`` scores another model on the same sets
+in the same run, for comparison; ``--cross-validate`` adds k-fold
+cross-validation on the training data. Exits 1 if a figure misses its target.
 """
 
 from __future__ import annotations
@@ -13,21 +24,45 @@ import asyncio
 import json
 import logging
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import Dict, List, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from rasa.core.agent import Agent
-from rasa.nlu.test import run_evaluation
 from rasa.shared.nlu.training_data.loading import load_data
+from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.log_utils import configure_structlog
 from sklearn.metrics import f1_score
 
-# The targets of issue 2: understanding must not be traded away for speed.
-TARGETS = {"intent_macro_f1": 0.92, "warning_sign_f1": 0.90, "immediate_danger_recall": 1.0}
 DANGER = "immediate_danger"
 FALLBACK = "nlu_fallback"
+OUT_OF_SCOPE = "out_of_scope"
+PAST_SHOUTING = "shouting"
 SWEEP_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+# The targets of issue 10 on messages written by someone who never saw the
+# training data; the holdout keeps the targets of issue 2.
+TARGETS = {
+    "blind": {
+        "intent_macro_f1": (">=", 0.95),
+        "warning_sign_f1": (">=", 0.92),
+        "immediate_danger_recall": (">=", 1.0),
+        "false_alarm_rate": ("<=", 0.02),
+        "false_alarms_police_matters_or_past_shouting": ("<=", 0),
+    },
+    "holdout": {
+        "intent_macro_f1": (">=", 0.92),
+        "warning_sign_f1": (">=", 0.90),
+        "immediate_danger_recall": (">=", 1.0),
+    },
+}
+REPORTED = (
+    "intent_macro_f1",
+    "warning_sign_f1",
+    "immediate_danger_recall",
+    "false_alarm_rate",
+    "false_alarms_police_matters_or_past_shouting",
+)
 
 
 def sign_values(entities: Sequence[dict]) -> Set[str]:
@@ -54,19 +89,15 @@ def top_real_intent(parse: dict) -> Tuple[str, float]:
     return FALLBACK, 0.0
 
 
-async def evaluate(model: Path, holdout: Path, out: Path) -> Dict[str, float]:
-    """Returns the figures, writing Rasa's reports and plots to ``out``."""
-    agent = Agent.load(str(model))
-    out.mkdir(parents=True, exist_ok=True)
-    await run_evaluation(str(holdout), agent.processor, output_directory=str(out), errors=True)
-
-    examples = load_data(str(holdout)).intent_examples
+async def score(agent: Agent, data: TrainingData) -> Tuple[Dict, List[dict]]:
+    """Returns the figures for one set of examples, and the misses."""
     gold_intents: List[str] = []
     predicted_intents: List[str] = []
     sign_pairs = []
     misses = []
     sweep_rows = []
-    for example in examples:
+    alarm_kinds: Counter = Counter()
+    for example in data.intent_examples:
         text = example.get("text")
         parse = await agent.parse_message(text)
         gold = example.get("intent")
@@ -76,7 +107,14 @@ async def evaluate(model: Path, holdout: Path, out: Path) -> Dict[str, float]:
         sweep_rows.append((gold, *top_real_intent(parse), predicted))
         gold_signs = sign_values(example.get("entities") or [])
         predicted_signs = sign_values(parse.get("entities", []))
+        # Danger drops "shouting" on purpose: screaming now is the danger.
+        if predicted == DANGER:
+            gold_signs = gold_signs - {PAST_SHOUTING}
         sign_pairs.append((gold_signs, predicted_signs))
+        if gold != DANGER and predicted == DANGER:
+            police_matter = gold == OUT_OF_SCOPE
+            past_shouting = PAST_SHOUTING in sign_values(example.get("entities") or [])
+            alarm_kinds["police_matters_or_past_shouting"] += police_matter or past_shouting
         if gold != predicted or gold_signs != predicted_signs:
             misses.append(
                 {
@@ -90,22 +128,33 @@ async def evaluate(model: Path, holdout: Path, out: Path) -> Dict[str, float]:
 
     labels = sorted(set(gold_intents))
     intent_f1 = f1_score(gold_intents, predicted_intents, labels=labels, average="macro")
+    per_intent = f1_score(gold_intents, predicted_intents, labels=labels, average=None)
     sign_f1, sign_counts = value_f1(sign_pairs)
-    dangers = [p for g, p in zip(gold_intents, predicted_intents, strict=True) if g == DANGER]
-    danger_recall = sum(p == DANGER for p in dangers) / len(dangers)
-
+    pairs = list(zip(gold_intents, predicted_intents, strict=True))
+    dangers = [p for g, p in pairs if g == DANGER]
+    others = [p for g, p in pairs if g != DANGER]
     figures = {
-        "messages": len(examples),
+        "messages": len(gold_intents),
         "intent_macro_f1": round(float(intent_f1), 4),
+        "intent_f1": {label: round(float(f), 4) for label, f in zip(labels, per_intent)},
         "warning_sign_f1": round(sign_f1, 4),
         "warning_sign_counts": dict(sign_counts),
-        "immediate_danger_recall": round(danger_recall, 4),
+        "immediate_danger_recall": round(sum(p == DANGER for p in dangers) / len(dangers), 4)
+        if dangers
+        else 1.0,
         "immediate_danger_messages": len(dangers),
+        "immediate_danger_missed": sum(p != DANGER for p in dangers),
+        "false_alarm_rate": round(sum(p == DANGER for p in others) / len(others), 4)
+        if others
+        else 0.0,
+        "false_alarms": sum(p == DANGER for p in others),
+        "other_messages": len(others),
+        "false_alarms_police_matters_or_past_shouting": alarm_kinds[
+            "police_matters_or_past_shouting"
+        ],
         "fallback_sweep": fallback_sweep(sweep_rows),
     }
-    (out / "figures.json").write_text(json.dumps(figures, indent=2))
-    (out / "misses.json").write_text(json.dumps(misses, indent=2))
-    return figures
+    return figures, misses
 
 
 def fallback_sweep(rows: Sequence[Tuple[str, str, float, str]]) -> List[dict]:
@@ -113,7 +162,6 @@ def fallback_sweep(rows: Sequence[Tuple[str, str, float, str]]) -> List[dict]:
 
     Used to choose the FallbackClassifier threshold: it should catch wrong
     guesses while sending as few right answers as possible to "please rephrase".
-    Danger is left out: the safety net overrides the fallback.
     """
     table = []
     for threshold in SWEEP_THRESHOLDS:
@@ -131,31 +179,114 @@ def fallback_sweep(rows: Sequence[Tuple[str, str, float, str]]) -> List[dict]:
     return table
 
 
+def verdicts(name: str, figures: Dict) -> List[Tuple[str, float, str, float, bool]]:
+    """Returns (figure, value, comparison, target, met) for each target of the set."""
+    rows = []
+    for figure, (comparison, target) in TARGETS.get(name, {}).items():
+        value = figures[figure]
+        met = value >= target if comparison == ">=" else value <= target
+        rows.append((figure, value, comparison, target, met))
+    return rows
+
+
+async def cross_validate(config: Path, domain: Path, data_dirs: Sequence[Path], folds: int) -> Dict:
+    """Returns the mean figures of k-fold cross-validation on the training data."""
+    from rasa.model_training import train_nlu
+    from rasa.shared.utils.io import write_text_file
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
+
+    data = TrainingData().merge(*[load_data(str(d)) for d in data_dirs])
+    totals: Counter = Counter()
+    for fold, (train, test) in enumerate(_folds(data, folds)):
+        with tempfile.TemporaryDirectory() as directory:
+            train_file = Path(directory) / "train.yml"
+            write_text_file(RasaYAMLWriter().dumps(train), train_file)
+            model = train_nlu(
+                str(config), str(train_file), directory, domain=str(domain), fixed_model_name="cv"
+            )
+            figures, _ = await score(Agent.load(model), test)
+        for name in REPORTED:
+            totals[name] += figures[name]
+        print(f"  fold {fold + 1}/{folds}: " + ", ".join(f"{n} {figures[n]}" for n in REPORTED))
+    return {name: round(totals[name] / folds, 4) for name in REPORTED}
+
+
+def _folds(data: TrainingData, folds: int):
+    """Yields (train, test) splits, each intent spread evenly over the folds."""
+    from sklearn.model_selection import StratifiedKFold
+
+    examples = [e for e in data.intent_examples if e.get("text")]
+    intents = [e.get("intent") for e in examples]
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=2026)
+    for train_index, test_index in splitter.split(examples, intents):
+        yield (
+            TrainingData([examples[i] for i in train_index]),
+            TrainingData([examples[i] for i in test_index]),
+        )
+
+
+async def evaluate_all(
+    model: Path, sets: Dict[str, Path], out: Path, previous: Optional[Path]
+) -> Dict[str, Dict[str, Dict]]:
+    """Returns figures per model and set, writing figures and misses to ``out``."""
+    results: Dict[str, Dict[str, Dict]] = {}
+    models = {"model": model, **({"previous model": previous} if previous else {})}
+    for label, path in models.items():
+        agent = Agent.load(str(path))
+        results[label] = {}
+        for name, data_file in sets.items():
+            figures, misses = await score(agent, load_data(str(data_file)))
+            results[label][name] = figures
+            if label == "model":
+                (out / f"{name}_figures.json").write_text(json.dumps(figures, indent=2))
+                (out / f"{name}_misses.json").write_text(json.dumps(misses, indent=2))
+    return results
+
+
 def main(argv: Sequence[str] = None) -> int:
-    """Prints the figures and returns 1 if any is under its target."""
+    """Prints the figures and returns 1 if any is off its target."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, required=True)
     parser.add_argument("--holdout", type=Path, required=True)
+    parser.add_argument("--blind", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--previous-model", type=Path, help="another model to compare, same run")
+    parser.add_argument("--cross-validate", type=int, metavar="K", help="also K-fold on data/")
     args = parser.parse_args(argv)
     # Rasa logs each parsed message's text at debug level: keep it out.
     configure_structlog(logging.WARNING)
-    figures = asyncio.run(evaluate(args.model, args.holdout, args.out))
+    args.out.mkdir(parents=True, exist_ok=True)
+    sets = {"blind": args.blind, "holdout": args.holdout}
+    results = asyncio.run(evaluate_all(args.model, sets, args.out, args.previous_model))
 
-    print(f"\nHeld-out set: {figures['messages']} messages ({args.holdout})")
-    print("FallbackClassifier threshold sweep (all held-out messages):")
-    for row in figures["fallback_sweep"]:
-        print(
-            f"  {row['threshold']:.1f}: {row['right_answers_sent_to_rephrase']} right answers "
-            f"sent to rephrase, {row['wrong_guesses_caught']} of "
-            f"{row['wrong_guesses_in_all']} wrong guesses caught"
-        )
     failed = False
-    for name, target in TARGETS.items():
-        verdict = "ok" if figures[name] >= target else "UNDER TARGET"
-        failed = failed or figures[name] < target
-        print(f"  {name:<26} {figures[name]:.4f}  (target {target:.2f})  {verdict}")
-    print(f"Reports, plots and misses: {args.out}/")
+    for label, by_set in results.items():
+        for name, figures in by_set.items():
+            print(f"\n{label}, {name} set: {figures['messages']} messages ({sets[name]})")
+            for figure in REPORTED:
+                print(f"  {figure:<46} {figures[figure]}")
+            print(
+                f"  danger missed {figures['immediate_danger_missed']} of "
+                f"{figures['immediate_danger_messages']}; false alarms "
+                f"{figures['false_alarms']} of {figures['other_messages']}"
+            )
+            if label != "model":
+                continue
+            for figure, value, comparison, target, met in verdicts(name, figures):
+                failed = failed or not met
+                verdict = "ok" if met else "OFF TARGET"
+                print(f"  target {figure} {comparison} {target}: {value}  {verdict}")
+    if args.cross_validate:
+        print(f"\n{args.cross_validate}-fold cross-validation on the training data:")
+        means = asyncio.run(
+            cross_validate(
+                Path("config.yml"), Path("domain.yml"), [Path("data/nlu")], args.cross_validate
+            )
+        )
+        for figure, value in means.items():
+            print(f"  mean {figure:<41} {value}")
+    (args.out / "figures.json").write_text(json.dumps(results, indent=2))
+    print(f"\nFigures and misses: {args.out}/")
     return 1 if failed else 0
 
 

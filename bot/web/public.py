@@ -14,7 +14,7 @@ import hashlib
 import logging
 import time
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, List, Optional
+from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 import aiohttp
 from sanic import Request, Sanic, response
@@ -47,26 +47,57 @@ REQUEST_MAX_SIZE = 64 * 1024
 OPENING = "/greet"
 
 
-def button_payloads(domain_file: Path) -> FrozenSet[str]:
-    """Returns every payload the assistant's buttons can send."""
+def buttons_in(domain_file: Path) -> List[Tuple[str, str, str]]:
+    """Returns (response, title, payload) for every button in the domain."""
     responses = (read_yaml(domain_file) or {}).get("responses") or {}
-    return frozenset(
-        button["payload"]
-        for variations in responses.values()
+    return [
+        (name, str(button.get("title", "")), button["payload"])
+        for name, variations in responses.items()
         for variation in variations or []
         for button in variation.get("buttons") or []
         if isinstance(button.get("payload"), str)
-    )
+    ]
 
 
-def safe_message(text: str, payloads: FrozenSet[str]) -> str:
-    """Returns the text to send to Rasa: a typed "/command" is sent as plain words.
+def button_payloads(domain_file: Path) -> FrozenSet[str]:
+    """Returns every payload the assistant's buttons can send."""
+    return frozenset(payload for _, _, payload in buttons_in(domain_file))
 
-    Rasa reads "/name" as an intent, and "/restart" or "/session_start" would
-    silently reset the conversation. Only the payloads our own buttons send
-    keep their slash.
+
+def as_typed(text: str) -> str:
+    """Returns text as compared with button titles: "No, I'll call 101!" -> "no ill call 101"."""
+    text = text.lower().replace("\u2019", "'").replace("'", "")
+    return " ".join("".join(c if c.isalnum() else " " for c in text).split())
+
+
+def button_titles(domain_file: Path) -> Dict[str, str]:
+    """Returns each button title, as typed, with the payload pressing it sends.
+
+    People using a screen reader, or who simply type, write "Not right now"
+    rather than press it; they must get the same answer. A title that two
+    buttons with different payloads share would need the conversation's state
+    to resolve, so it is left out (tests/web/test_typed_buttons.py requires
+    there to be none).
+    """
+    titles: Dict[str, Set[str]] = {}
+    for _, title, payload in buttons_in(domain_file):
+        titles.setdefault(as_typed(title), set()).add(payload)
+    return {title: next(iter(p)) for title, p in titles.items() if title and len(p) == 1}
+
+
+def safe_message(
+    text: str, payloads: FrozenSet[str], titles: Optional[Dict[str, str]] = None
+) -> str:
+    """Returns the text to send to Rasa.
+
+    A typed button title is sent as that button's payload. A typed "/command"
+    is sent as plain words: Rasa reads "/name" as an intent, and "/restart" or
+    "/session_start" would silently reset the conversation. Only the payloads
+    our own buttons send keep their slash.
     """
     text = text.strip()
+    if titles and as_typed(text) in titles:
+        return titles[as_typed(text)]
     if text.startswith("/") and text not in payloads:
         return text.lstrip("/").strip() or "?"
     return text
@@ -107,6 +138,7 @@ def create_app(settings: Optional[WebSettings] = None, *, name: str = "welfare_p
     async def open_connections(app: Sanic, _loop: Any) -> None:
         app.ctx.secret = settings.load_session_secret()
         app.ctx.payloads = button_payloads(DOMAIN_FILE)
+        app.ctx.titles = button_titles(DOMAIN_FILE)
         # One pool of connections to the servers behind for the life of the worker.
         app.ctx.connections = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=settings.rasa_timeout),
@@ -185,7 +217,7 @@ def create_app(settings: Optional[WebSettings] = None, *, name: str = "welfare_p
             )
         if not message.strip():
             return json_error("The message is empty.", 400)
-        replies = await ask_rasa(app, sender, safe_message(message, app.ctx.payloads))
+        replies = await ask_rasa(app, sender, safe_message(message, app.ctx.payloads, app.ctx.titles))
         return response.json(replies)
 
     async def ask_rasa(app: Sanic, sender: str, message: str) -> List[Dict[str, Any]]:
