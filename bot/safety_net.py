@@ -60,11 +60,11 @@ LEARNT_SIGNS = "WarningSignClassifier"
 # cross-validation of the training data (closing note of issue 10): lower
 # than this, more than 2% of other messages got the 999 answer.
 DANGER_CONFIDENCE = 0.3
-# "he's not got a knife", "she is not in danger right now": a negation within
-# two words before the phrase cancels it. Further back it usually belongs to
-# another clause ("I don't know what to do, he's got a knife").
+# "he's not got a knife", "he hasn't got a knife": a negation within four
+# words before the phrase, in the same clause, cancels it. Another clause's
+# negation does not ("I don't know what to do, he's got a knife").
 NEGATIONS = frozenset({"not", "n't", "n\u2019t", "no", "never", "nt", "nobody", "noone"})
-NEGATION_WINDOW = 2
+NEGATION_WINDOW = 4
 # Words that end one clause and start another: each is judged on its own, so
 # "he hit her last week but he's hitting her again now" is danger.
 CLAUSE_BREAKS = frozenset({".", "!", "?", ";", ",", "\n", "but", "though", "tho", "although"})
@@ -110,9 +110,9 @@ CRY_COMPANIONS = frozenset(
 )
 
 
-def is_negated(span: Span) -> bool:
-    """Tells whether a negation stands just before the span."""
-    before = span.doc[max(span.start - NEGATION_WINDOW, 0) : span.start]
+def is_negated(span: Span, clause_start: int = 0) -> bool:
+    """Tells whether a negation stands just before the span, in its clause."""
+    before = span.doc[max(span.start - NEGATION_WINDOW, clause_start, 0) : span.start]
     return any(token.lower_ in NEGATIONS for token in before)
 
 
@@ -126,7 +126,11 @@ class Clause:
 
     def has(self, kind: str) -> bool:
         """Tells whether a cue of this kind, not negated, is in the clause."""
-        return any(not is_negated(span) for span in self.cues.get(kind, []))
+        return any(not self.negated(span) for span in self.cues.get(kind, []))
+
+    def negated(self, span: Span) -> bool:
+        """Tells whether a negation in this clause stands just before the span."""
+        return is_negated(span, self.start)
 
     def strong_now(self) -> bool:
         """Tells whether the clause says plainly that it is happening now."""
@@ -135,7 +139,7 @@ class Clause:
     def _says_now(self, span: Span) -> bool:
         text = span.text.lower()
         # "could hear" is the past of "can hear".
-        if text in WEAK_NOW or "could" in text or is_negated(span):
+        if text in WEAK_NOW or "could" in text or self.negated(span):
             return False
         if text == "now":
             before = span.doc[span.start - 1].lower_ if span.start > self.start else None
@@ -216,19 +220,19 @@ def danger_reasons(doc: Doc) -> List[str]:
         for span in clause.cues.get("phrase", []):
             # "Was broken into", "had a knife": told as past, a warning sign.
             told_as_past = span.start > 0 and doc[span.start - 1].lower_ in PAST_AUXILIARIES
-            if not (is_negated(span) or past or exclusions or told_as_past):
+            if not (clause.negated(span) or past or exclusions or told_as_past):
                 reasons.append(f"phrase: {span.text}")
         if past or habitual:
             continue
         for span in clause.cues.get("harm", []):
-            if is_negated(span) or not _outside(span, exclusions):
+            if clause.negated(span) or not _outside(span, exclusions):
                 continue
             if clause.strong_now() or _harm_is_now(span):
                 reasons.append(f"harm now: {span.text}")
         if exclusions:
             continue
         for span in clause.cues.get("menace", []):
-            if is_negated(span):
+            if clause.negated(span):
                 continue
             ing = span[0].lower_.endswith(("ing", "in"))
             if clause.strong_now() or (ing and clause.has("now")):

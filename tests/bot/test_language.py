@@ -39,6 +39,7 @@ def test_the_pipeline_needs_no_downloaded_model(nlp):
         "entity_ruler",
         "relationship_ruler",
         "danger_ruler",
+        "danger_cue_ruler",
     ]
 
 
