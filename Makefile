@@ -19,7 +19,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install language train check preview lint services browser test evaluate cross-validate bench run chat clean
+.PHONY: help install language train check preview lint services browser test evaluate previous cross-validate bench run chat clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -73,7 +73,20 @@ test: check lint train browser ## Every check: validation, training, pytest, bro
 
 evaluate: train ## Score understanding on the blind and held-out sets (results/understanding/)
 	$(PY) scripts/evaluate.py --model $(MODEL) --blind tests/nlu_blind.yml \
-		--holdout tests/nlu_holdout.yml --out results/understanding $(if $(PREVIOUS_MODEL),--previous-model $(PREVIOUS_MODEL))
+		--holdout tests/nlu_holdout.yml --out results/understanding
+
+# A previous commit's model, built and scored with that commit's own code (its
+# components and phrase files), on today's sets: the "before" of a change.
+PREVIOUS ?= HEAD~1
+previous: $(VENV)/.installed ## Score a previous commit's model on the same sets (PREVIOUS=commit)
+	rm -rf build/previous && git worktree prune
+	git worktree add --force --detach build/previous $(PREVIOUS)
+	cd build/previous && export PYTHONPATH=$(CURDIR)/build/previous && \
+		$(CURDIR)/$(PY) -m bot.language build/spacy-en-welfare && \
+		$(CURDIR)/$(RASA) train --data $(TRAINING_DATA) --fixed-model-name welfare --out models && \
+		$(CURDIR)/$(PY) $(CURDIR)/scripts/evaluate.py --report-only --model models/welfare.tar.gz \
+			--blind $(CURDIR)/tests/nlu_blind.yml --holdout $(CURDIR)/tests/nlu_holdout.yml \
+			--out $(CURDIR)/results/previous
 
 cross-validate: $(LANGUAGE_DIR)/.built ## 5-fold cross-validation on the training data (about 5 min)
 	$(PY) scripts/evaluate.py --model $(MODEL) --blind tests/nlu_blind.yml \

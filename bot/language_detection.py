@@ -100,8 +100,12 @@ class OtherLanguageDetector(GraphComponent, IntentClassifier):
 
     @classmethod
     def required_components(cls) -> List[Type]:
-        """Returns the components that must come earlier in the pipeline."""
-        return [IntentClassifier]
+        """Returns the components that must come earlier in the pipeline (none).
+
+        It must come after the intent classifier, whose intent it overrides,
+        but a trainable component cannot require one in Rasa's schema check.
+        """
+        return []
 
     @staticmethod
     def required_packages() -> List[Text]:

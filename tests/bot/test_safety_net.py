@@ -90,3 +90,75 @@ def test_shouting_heard_before_is_kept_when_there_is_no_danger(nlp, safety_net):
     message.set(ENTITIES, [{"entity": "warning_sign", "value": "shouting"}])
     [message] = safety_net.process([message])
     assert message.get(ENTITIES) == [{"entity": "warning_sign", "value": "shouting"}]
+
+
+# Danger built from parts (data/danger_cues.yml): no sentence listed anywhere.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he is punching her",
+        "she's being battered by her husband",
+        "my sister is getting beaten up outside the shop",
+        "he's just stabbed her boyfriend",
+        "he's still kicking the door",
+        "he throttled her a minute ago and is doing it right now",
+        "someone is strangling him as i type",
+        "I can hear her screaming next door",
+        "they are fighting in the street at the moment",
+        "a man is following me right now",
+        "HELP",
+        "help me please",
+        "he's going to kill her",
+        "he says he will kill the kids",
+        "she has taken a load of tablets",
+        "my brother is on the bridge and says he wants to die",
+        "he's got a machete",
+        "she is not breathing",
+        "somebody has poured petrol through her letterbox",
+        "she's being dragged into a van",
+    ],
+)
+def test_danger_from_parts_is_danger(nlp, safety_net, text):
+    [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
+    assert message.get(INTENT)["name"] == "immediate_danger"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "there was loads of shouting last night but it is quiet now",
+        "he hit her last year",
+        "he's never hit her but she is scared of him",
+        "a man watches her house every night",
+        "he keeps hitting her when he's drunk",
+        "what should I do if he hits her again",
+        "she had a panic attack at work",
+        "how do I renew my shotgun licence",
+        "my back is killing me",
+        "her curtains have been shut for a week now",
+        "someone was following her home from work last month",
+        "I want to follow up my report",
+        "he's been hitting her for years",
+        "I'm scared he's going to hurt her one day",
+        "my shed was broken into while I was away",
+    ],
+)
+def test_past_habitual_negated_or_everyday_is_not_danger(nlp, safety_net, text):
+    [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
+    assert message.get(INTENT)["name"] == "describe_warning_sign"
+
+
+def test_a_danger_message_keeps_the_signs_said_beside_it(nlp, safety_net):
+    text = "she's had bruises for weeks and now he's hitting her"
+    message = classified(nlp, text)
+    bruises = {"entity": "warning_sign", "value": "injuries", "start": 10, "end": 17}
+    hitting = {"entity": "warning_sign", "value": "injuries", "start": 39, "end": 52}
+    learnt = {"entity": "warning_sign", "value": "fearful", "extractor": "WarningSignClassifier"}
+    message.set(ENTITIES, [bruises, hitting, learnt])
+    [message] = safety_net.process([message])
+    assert message.get(INTENT)["name"] == "immediate_danger"
+    # The bruises are a sign; "he's hitting her" is the danger itself; the
+    # learnt classifier's guesses are left out on danger.
+    assert message.get(ENTITIES) == [bruises]
