@@ -72,7 +72,8 @@ class LanguageIdentifier:
     def classify(self, text: str) -> Tuple[str, float]:
         """Returns the most likely language and its probability."""
         if self._identifier is None:
-            from py3langid.langid import MODEL_FILE, LanguageIdentifier as Identifier
+            from py3langid.langid import MODEL_FILE
+            from py3langid.langid import LanguageIdentifier as Identifier
 
             identifier = Identifier.from_pickled_model(MODEL_FILE, norm_probs=True)
             identifier.set_languages(list(self.languages))

@@ -26,7 +26,7 @@ itself, not a sign heard before.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Optional, Text, Type
+from typing import Any, Dict, Iterator, List, Text, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -75,14 +75,51 @@ CLAUSE_BREAKS = frozenset({".", "!", "?", ";", ",", "\n", "but", "though", "tho"
 # "he's been watching her for weeks and he has just grabbed her".
 JOINS = frozenset({"and", "then", "so", "n", "&"})
 NEW_CLAUSE_STARTS = frozenset(
-    {"he", "she", "they", "i", "we", "someone", "somebody", "someones", "somebodys",
-     "there", "theres", "hes", "shes", "now", "just", "tonight", "today"}
+    {
+        "he",
+        "she",
+        "they",
+        "i",
+        "we",
+        "someone",
+        "somebody",
+        "someones",
+        "somebodys",
+        "there",
+        "theres",
+        "hes",
+        "shes",
+        "now",
+        "just",
+        "tonight",
+        "today",
+    }
 )
 # Before an "-ing" form of harm, these make it past or habitual rather than
 # happening now: "was hitting", "been hitting", "keeps hitting", "about hitting".
 NOT_NOW_BEFORE_ING = frozenset(
-    {"was", "were", "been", "keep", "keeps", "kept", "stop", "stopped", "about", "for",
-     "of", "from", "without", "after", "before", "like", "used", "start", "started", "by"}
+    {
+        "was",
+        "were",
+        "been",
+        "keep",
+        "keeps",
+        "kept",
+        "stop",
+        "stopped",
+        "about",
+        "for",
+        "of",
+        "from",
+        "without",
+        "after",
+        "before",
+        "like",
+        "used",
+        "start",
+        "started",
+        "by",
+    }
 )
 # Before a past participle of harm, these make it happening now or just now:
 # "being hit", "getting battered", "been stabbed", "just hit".
@@ -94,15 +131,48 @@ PAST_AUXILIARIES = frozenset({"was", "were", "had"})
 # "now" also ends "for a week now" and starts "now she never goes out": after
 # a length of time, or as the first word of a clause, it does not say "now".
 DURATIONS = frozenset(
-    {"day", "days", "week", "weeks", "month", "months", "year", "years", "while",
-     "ages", "fortnight", "time", "then", "by", "until", "till", "til"}
+    {
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "while",
+        "ages",
+        "fortnight",
+        "time",
+        "then",
+        "by",
+        "until",
+        "till",
+        "til",
+    }
 )
 WEAK_NOW = frozenset({"can hear", "i can hear"})
 # What someone fears may happen is a warning sign, not danger now: "she's
 # scared he's going to hurt her".
 FEARS = frozenset(
-    {"worried", "worry", "worries", "scared", "afraid", "frightened", "fear", "fears",
-     "terrified", "petrified", "frit", "nervous", "anxious", "think", "thinks", "might"}
+    {
+        "worried",
+        "worry",
+        "worries",
+        "scared",
+        "afraid",
+        "frightened",
+        "fear",
+        "fears",
+        "terrified",
+        "petrified",
+        "frit",
+        "nervous",
+        "anxious",
+        "think",
+        "thinks",
+        "might",
+    }
 )
 FUTURE_CUES = frozenset({"going to", "gonna", "gunna", "gona", "about to"})
 # A message of nothing but a cry for help ("HELP", "help me please!!").
@@ -110,9 +180,36 @@ CRY_WORDS = frozenset(
     {"help", "hlp", "halp", "sos", "emergency", "urgent", "quick", "come", "cum", "send"}
 )
 CRY_COMPANIONS = frozenset(
-    {"me", "us", "please", "pls", "plz", "someone", "somebody", "now", "quick", "urgent",
-     "her", "him", "need", "i", "hurry", "it", "s", "is", "an", "this", "its", "very",
-     "fast", "police", "someone", "sum1", "some1", "round", "here"}
+    {
+        "me",
+        "us",
+        "please",
+        "pls",
+        "plz",
+        "someone",
+        "somebody",
+        "now",
+        "quick",
+        "urgent",
+        "her",
+        "him",
+        "need",
+        "i",
+        "hurry",
+        "it",
+        "s",
+        "is",
+        "an",
+        "this",
+        "its",
+        "very",
+        "fast",
+        "police",
+        "sum1",
+        "some1",
+        "round",
+        "here",
+    }
 )
 
 

@@ -216,7 +216,7 @@ class WarningSignClassifier(GraphComponent, EntityExtractorMixin):
         features = features_of(worded)
         for sign, classifier in self.classifiers.items():
             probabilities = classifier.predict_proba(features)[:, 1]
-            for message, probability in zip(worded, probabilities):
+            for message, probability in zip(worded, probabilities, strict=True):
                 if probability >= self.thresholds[sign]:
                     self._add(message, sign, float(probability))
         return messages

@@ -154,7 +154,9 @@ async def score(agent: Agent, data: TrainingData) -> Tuple[Dict, List[dict]]:
     figures = {
         "messages": len(gold_intents),
         "intent_macro_f1": round(float(intent_f1), 4),
-        "intent_f1": {label: round(float(f), 4) for label, f in zip(labels, per_intent)},
+        "intent_f1": {
+            label: round(float(f), 4) for label, f in zip(labels, per_intent, strict=True)
+        },
         "warning_sign_f1": round(sign_f1, 4),
         "warning_sign_counts": dict(sign_counts),
         "immediate_danger_recall": round(sum(p == DANGER for p in dangers) / len(dangers), 4)
@@ -212,8 +214,8 @@ def verdicts(
 async def cross_validate(config: Path, domain: Path, data_dirs: Sequence[Path], folds: int) -> Dict:
     """Returns the mean figures of k-fold cross-validation on the training data."""
     from rasa.model_training import train_nlu
-    from rasa.shared.utils.io import write_text_file
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
+    from rasa.shared.utils.io import write_text_file
 
     data = TrainingData().merge(*[load_data(str(d)) for d in data_dirs])
     totals: Counter = Counter()
@@ -285,7 +287,7 @@ def main(argv: Sequence[str] = None) -> int:
         )
         if args.report_only:
             continue
-        for figure, value, comparison, target, met in verdicts(name, figures):
+        for figure, _value, comparison, target, met in verdicts(name, figures):
             print(f"  target {figure} {comparison} {target}: {'ok' if met else 'OFF TARGET'}")
         for figure, value, comparison, floor, met in verdicts(name, figures, FLOORS):
             below_floor = below_floor or not met

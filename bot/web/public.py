@@ -217,7 +217,9 @@ def create_app(settings: Optional[WebSettings] = None, *, name: str = "welfare_p
             )
         if not message.strip():
             return json_error("The message is empty.", 400)
-        replies = await ask_rasa(app, sender, safe_message(message, app.ctx.payloads, app.ctx.titles))
+        replies = await ask_rasa(
+            app, sender, safe_message(message, app.ctx.payloads, app.ctx.titles)
+        )
         return response.json(replies)
 
     async def ask_rasa(app: Sanic, sender: str, message: str) -> List[Dict[str, Any]]:
