@@ -16,8 +16,31 @@ from typing import List
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
+
+
+def override_intent(message: Message, name: str) -> None:
+    """Sets the message's intent to ``name`` for certain, first in the ranking.
+
+    Used by the components that know better than the classifier: the safety
+    net and the other-language detector. The classifier's ranking is kept
+    after it, for whoever reads why.
+    """
+    chosen = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+    ranking = [
+        intent
+        for intent in message.get(INTENT_RANKING_KEY) or []
+        if intent.get(INTENT_NAME_KEY) != name
+    ]
+    message.set(INTENT, chosen, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

@@ -27,14 +27,13 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import (
     INTENT,
-    INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
-    PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.lang.en.stop_words import STOP_WORDS
+
+from bot.intent_classifier import override_intent
 
 OTHER_LANGUAGE_INTENT = "other_language"
 ENGLISH = "en"
@@ -172,12 +171,5 @@ class OtherLanguageDetector(GraphComponent, IntentClassifier):
             text = message.get(TEXT) or ""
             if text.startswith("/") or not self.identifier.other_language(text):
                 continue
-            other = {INTENT_NAME_KEY: OTHER_LANGUAGE_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
-            ranking = [
-                intent
-                for intent in message.get(INTENT_RANKING_KEY) or []
-                if intent.get(INTENT_NAME_KEY) != OTHER_LANGUAGE_INTENT
-            ]
-            message.set(INTENT, other, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [other, *ranking], add_to_output=True)
+            override_intent(message, OTHER_LANGUAGE_INTENT)
         return messages

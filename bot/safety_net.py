@@ -44,13 +44,13 @@ from rasa.shared.nlu.constants import (
     EXTRACTOR,
     INTENT,
     INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
     PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 from spacy.tokens import Doc, Span
 
+from bot.intent_classifier import override_intent
 from bot.language import DANGER_CUES_SPANS_KEY, DANGER_SPANS_KEY, WARNING_SIGN_LABEL
 
 DANGER_INTENT = "immediate_danger"
@@ -417,11 +417,4 @@ class DangerSafetyNet(GraphComponent, IntentClassifier):
             and not _inside_danger(entity, danger_spans)
         ]
         message.set(ENTITIES, kept, add_to_output=True)
-        danger = {INTENT_NAME_KEY: DANGER_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
-        ranking = [
-            intent
-            for intent in message.get(INTENT_RANKING_KEY) or []
-            if intent.get(INTENT_NAME_KEY) != DANGER_INTENT
-        ]
-        message.set(INTENT, danger, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [danger, *ranking], add_to_output=True)
+        override_intent(message, DANGER_INTENT)

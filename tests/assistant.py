@@ -47,6 +47,13 @@ def request(url: str, body: dict | None = None, timeout: float = 30) -> tuple[in
         return error.code, error.read().decode(errors="replace")
 
 
+def post_ok(url: str, body: dict) -> object:
+    """Returns the JSON answer to a POST that must succeed."""
+    status, answer = request(url, body, timeout=60)
+    assert status == 200, status
+    return answer
+
+
 def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:

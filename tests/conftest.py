@@ -16,7 +16,7 @@ import pytest
 from spacy.language import Language
 
 from bot.language import build_pipeline
-from tests.assistant import Assistant, start_assistant
+from tests.assistant import Assistant, WebService, start_assistant, start_web_service
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +29,14 @@ def nlp() -> Language:
 def assistant(tmp_path_factory) -> Iterator[Assistant]:
     """Starts the Rasa server and the action server, with an empty concern store."""
     yield from start_assistant(tmp_path_factory.mktemp("assistant"))
+
+
+@pytest.fixture(scope="session")
+def public_web(tmp_path_factory, assistant: Assistant) -> Iterator[WebService]:
+    """The public web service in front of the running assistant, with no rate limit to speak of."""
+    yield from start_web_service(
+        tmp_path_factory.mktemp("public"), "public", assistant, WEB_REQUESTS_PER_MINUTE="100000"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -9,14 +9,12 @@ message would show them.
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from typing import List, Tuple
 
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
-from tests.assistant import PROJECT_DIR, start_web_service
+from tests.assistant import PROJECT_DIR, post_ok
 
 SETS = {"holdout": "tests/nlu_holdout.yml", "blind": "tests/nlu_blind.yml"}
 DANGER_OPENING = "If anyone is in danger right now, please call 999 now."
@@ -63,21 +61,6 @@ def cases() -> List:
     ]
 
 
-def post(url: str, body: dict) -> object:
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
-
-
-@pytest.fixture(scope="module")
-def web(tmp_path_factory, assistant):
-    yield from start_web_service(
-        tmp_path_factory.mktemp("danger"), "public", assistant, WEB_REQUESTS_PER_MINUTE="100000"
-    )
-
-
 def test_both_sets_have_many_danger_messages():
     assert sum(1 for name, _ in MESSAGES if name.startswith("blind")) >= 80
     assert sum(1 for name, _ in MESSAGES if name.startswith("holdout")) >= 20
@@ -89,9 +72,9 @@ def test_the_known_misses_are_few_and_all_in_the_blind_set():
 
 
 @pytest.mark.parametrize("text", cases())
-def test_the_first_reply_to_danger_is_the_999_message(web, text):
-    sender = post(f"{web.url}/api/session", {})["sender"]
-    replies = post(f"{web.url}/api/chat", {"sender": sender, "message": text})
+def test_the_first_reply_to_danger_is_the_999_message(public_web, text):
+    sender = post_ok(f"{public_web.url}/api/session", {})["sender"]
+    replies = post_ok(f"{public_web.url}/api/chat", {"sender": sender, "message": text})
     # Compared apart from the assertion, so that a failure shows neither the
     # message nor the reply (which may echo its signs).
     heard_999_first = bool(replies) and replies[0]["text"].startswith(DANGER_OPENING)

@@ -7,14 +7,12 @@ enumerated here, so a new button is covered without anyone remembering.
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from typing import List
 
 import pytest
 
 from bot.web.public import button_payloads, button_titles, buttons_in, safe_message
-from tests.assistant import PROJECT_DIR, start_web_service
+from tests.assistant import PROJECT_DIR, post_ok
 
 DOMAIN = PROJECT_DIR / "domain.yml"
 BUTTONS = buttons_in(DOMAIN)
@@ -60,27 +58,12 @@ def test_text_that_only_contains_a_title_is_left_as_typed(text):
 # Through the running assistant ----------------------------------------------
 
 
-def post(url: str, body: dict) -> object:
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
-
-
-@pytest.fixture(scope="module")
-def web(tmp_path_factory, assistant):
-    yield from start_web_service(
-        tmp_path_factory.mktemp("typed"), "public", assistant, WEB_REQUESTS_PER_MINUTE="1000"
-    )
-
-
-def conversation(web, *messages: str) -> List[dict]:
+def conversation(public_web, *messages: str) -> List[dict]:
     """Returns the replies to the last of the messages, in a new conversation."""
-    sender = post(f"{web.url}/api/session", {})["sender"]
+    sender = post_ok(f"{public_web.url}/api/session", {})["sender"]
     replies: List[dict] = []
     for message in messages:
-        replies = post(f"{web.url}/api/chat", {"sender": sender, "message": message})
+        replies = post_ok(f"{public_web.url}/api/chat", {"sender": sender, "message": message})
     return replies
 
 
@@ -94,10 +77,10 @@ def conversation(web, *messages: str) -> List[dict]:
         ),
     ],
 )
-def test_typing_a_title_gets_the_same_answer_as_pressing_it(web, before, title):
-    shown = conversation(web, *before)
+def test_typing_a_title_gets_the_same_answer_as_pressing_it(public_web, before, title):
+    shown = conversation(public_web, *before)
     [payload] = [b["payload"] for reply in shown for b in reply["buttons"] if b["title"] == title]
-    pressed = conversation(web, *before, payload)
-    typed = conversation(web, *before, title.lower())
+    pressed = conversation(public_web, *before, payload)
+    typed = conversation(public_web, *before, title.lower())
     assert typed == pressed
     assert pressed and pressed[0]["text"]
