@@ -49,6 +49,8 @@ MIN_WORDS = 2
 # sesizare?" has two words that are English too).
 ENGLISH_SHARE = 1 / 2
 WORD = re.compile(r"[^\W\d_]+")
+LATIN = re.compile(r"[a-z]")
+UNKNOWN_LANGUAGE = "und"
 
 
 def words_of(text: str) -> List[str]:
@@ -83,6 +85,11 @@ class LanguageIdentifier:
     def other_language(self, text: str) -> Optional[str]:
         """Returns the language the text is clearly written in, if not English."""
         words = words_of(text)
+        if words and not any(LATIN.search(word) for word in words):
+            # Written wholly in another script (Arabic, Cyrillic, Chinese...):
+            # not English, however short, and whatever the candidates.
+            language, _ = self.classify(text)
+            return language if language != ENGLISH else UNKNOWN_LANGUAGE
         if len(words) < MIN_WORDS:
             return None
         english = sum(1 for word in words if word in self.english_words)

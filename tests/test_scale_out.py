@@ -236,4 +236,5 @@ def test_with_redis_cut_the_person_gets_the_safe_default_and_nothing_is_mixed_up
 
     assert said(chat(web.url, sender, "a few weeks"), "utter_ask_whereabouts")
     after = said_by_person(tracker_events(assistant, assistant.urls[1], sender))
-    assert after == [*before, "a few weeks"]
+    # Typed, the button's title is sent as the button's payload (typed buttons).
+    assert after == [*before, '/inform{"choice": "a few weeks"}']

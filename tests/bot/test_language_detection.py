@@ -99,3 +99,8 @@ def test_payloads_and_single_words_are_left_alone(identifier, text):
     message.set(INTENT, {"name": "greet", "confidence": 0.9})
     [message] = OtherLanguageDetector(identifier).process([message])
     assert message.get(INTENT)["name"] == "greet"
+
+
+@pytest.mark.parametrize("text", ["我的邻居很害怕", "помогите", "ساعدني"])
+def test_a_message_wholly_in_another_script_is_another_language(identifier, text):
+    assert identifier.other_language(text) is not None
