@@ -171,8 +171,12 @@ class WarningSignClassifier(GraphComponent, EntityExtractorMixin):
                 self._new_classifier(), features, truth, cv=folds, method="predict_proba"
             )[:, 1]
             found = np.array([sign in phrase_signs(example) for example in examples])
-            self.thresholds[sign] = best_threshold(truth, probabilities, found)
-            logger.debug("Warning sign '%s': threshold %.2f.", sign, self.thresholds[sign])
+            threshold = best_threshold(truth, probabilities, found)
+            logger.debug("Warning sign '%s': threshold %.2f.", sign, threshold)
+            if threshold > 1.0:
+                # The phrases alone do better: no classifier on the hot path.
+                continue
+            self.thresholds[sign] = threshold
             self.classifiers[sign] = self._new_classifier().fit(features, truth)
         self.persist()
         return self._resource
