@@ -69,7 +69,7 @@ FLOORS = {
     "blind": {
         "intent_macro_f1": (">=", 0.91),
         "warning_sign_f1": (">=", 0.85),
-        "immediate_danger_recall": (">=", 0.94),
+        "immediate_danger_recall": (">=", 0.95),
         "false_alarm_rate": ("<=", 0.027),
     },
     "holdout": TARGETS["holdout"],
