@@ -162,3 +162,58 @@ def test_a_danger_message_keeps_the_signs_said_beside_it(nlp, safety_net):
     # The bruises are a sign; "he's hitting her" is the danger itself; the
     # learnt classifier's guesses are left out on danger.
     assert message.get(ENTITIES) == [bruises]
+
+
+def test_the_classifiers_unsure_danger_is_still_danger(nlp, safety_net):
+    # Danger the classifier's likeliest reading, but below the
+    # FallbackClassifier's threshold: 999 first all the same.
+    message = classified(nlp, "please come to number 4", intent="nlu_fallback", confidence=1.0)
+    message.set(
+        INTENT_RANKING_KEY,
+        [
+            {"name": "nlu_fallback", "confidence": 1.0},
+            {"name": "immediate_danger", "confidence": 0.35},
+            {"name": "describe_warning_sign", "confidence": 0.3},
+        ],
+    )
+    [message] = safety_net.process([message])
+    assert message.get(INTENT)["name"] == "immediate_danger"
+
+
+def test_danger_second_in_the_classifiers_ranking_is_not_danger(nlp, safety_net):
+    message = classified(nlp, "she keeps the blinds down all week", confidence=0.6)
+    [message] = safety_net.process([message])
+    assert message.get(INTENT)["name"] == "describe_warning_sign"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he's banging on my door saying he'll kill me if I don't open it",
+        "someone is trying to snatch a child out of a pram",
+        "I'm being followed by a man in a hood",
+        "there's a man in my back garden looking in the windows",
+        "two kids on their own in there and the smoke alarm's going off",
+    ],
+)
+def test_danger_new_shapes(nlp, safety_net, text):
+    [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
+    assert message.get(INTENT)["name"] == "immediate_danger", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what if he hits her again when she gets home",
+        "my shed got broken into while we were on holiday",
+        "a bank caller wanted my PIN",
+        "there's a towel pinned over her window now",
+        "I'm absolutely killing it at work",
+        "where can I get my kitchen knives sharpened",
+        "will social services take the kids off her",
+        "he was trying to hit her last week",
+    ],
+)
+def test_not_danger_new_shapes(nlp, safety_net, text):
+    [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
+    assert message.get(INTENT)["name"] == "describe_warning_sign", text
