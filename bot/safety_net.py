@@ -131,6 +131,7 @@ NOW_BEFORE_PARTICIPLE = frozenset({"being", "getting", "gettin", "get", "been", 
 NOW_ADVERBS = frozenset({"just", "still", "jus"})
 LOOK_BACK = 3
 PAST_AUXILIARIES = frozenset({"was", "were", "had", "got"})
+CONDITIONALS = frozenset({"would", "'d", "\u2019d", "d", "wud", "wd", "might", "could"})
 # "Got" is past ("the shed got broken into") unless these come just before it:
 # "he's got a knife", "they've got her in the car".
 PRESENT_BEFORE_GOT = frozenset({"'s", "\u2019s", "s", "has", "have", "'ve", "\u2019ve", "ve"})
@@ -248,10 +249,11 @@ class Clause:
         saying he'll kill me if I don't open it" the threat is real and the
         "if" belongs to what follows.
         """
-        return any(
-            cue.start < span.start and not self.negated(cue)
-            for cue in self.cues.get("hypothetical", [])
-        )
+        hypotheticals = [cue for cue in self.cues.get("hypothetical", []) if not self.negated(cue)]
+        # "She'd kill me if she knew": "would" with an "if" anywhere in the
+        # clause is a supposition, where "he'll kill me if" is a threat.
+        would = span.start > 0 and span.doc[span.start - 1].lower_ in CONDITIONALS
+        return any(cue.start < span.start or would for cue in hypotheticals)
 
     def strong_now(self) -> bool:
         """Tells whether the clause says plainly that it is happening now."""
@@ -307,7 +309,13 @@ def _harm_is_now(span: Span) -> bool:
     """Tells whether the form of a harm cue says it is happening now."""
     doc = span.doc
     first = span[0].lower_
-    before = [token.lower_ for token in doc[max(span.start - LOOK_BACK, 0) : span.start]]
+    # An adverb between says nothing of when: "being sexually assaulted",
+    # "getting badly beaten" read as "being assaulted", "getting beaten".
+    before = [
+        token.lower_
+        for token in doc[max(span.start - LOOK_BACK - 1, 0) : span.start]
+        if not token.lower_.endswith("ly")
+    ][-LOOK_BACK:]
     if any(word in NOW_ADVERBS for word in before):
         return True
     # "Trying to snatch a baby", "tryna kick the door in": an attempt under way,
@@ -317,6 +325,18 @@ def _harm_is_now(span: Span) -> bool:
     if first.endswith("ing") or first.endswith("in"):
         return not any(word in NOT_NOW_BEFORE_ING for word in before)
     return bool(before) and before[-1] in NOW_BEFORE_PARTICIPLE
+
+
+def _at_me_now(span: Span) -> bool:
+    """Tells whether a menace is being done to the person writing: "a car following me".
+
+    The person themselves followed or threatened at this moment is danger; of
+    someone else ("he's following her") it is more often the sign "followed".
+    """
+    doc = span.doc
+    after = doc[span.end].lower_ if span.end < len(doc) else ""
+    before = [token.lower_ for token in doc[max(span.start - LOOK_BACK, 0) : span.start]]
+    return after in ("me", "us") and not any(word in NOT_NOW_BEFORE_ING for word in before)
 
 
 def _told_as_past(doc: Doc, span: Span) -> bool:
@@ -368,6 +388,8 @@ def danger_reasons(doc: Doc) -> List[str]:
             ing = span[0].lower_.endswith(("ing", "in"))
             being = span.start > 0 and doc[span.start - 1].lower_ in ("being", "getting")
             if clause.strong_now() or being or (ing and clause.has("now")):
+                reasons.append(f"menace now: {span.text}")
+            elif ing and _at_me_now(span):
                 reasons.append(f"menace now: {span.text}")
     return reasons
 

@@ -194,6 +194,8 @@ def test_danger_second_in_the_classifiers_ranking_is_not_danger(nlp, safety_net)
         "I'm being followed by a man in a hood",
         "there's a man in my back garden looking in the windows",
         "two kids on their own in there and the smoke alarm's going off",
+        "there's a van following me and I can't lose it",
+        "she is being badly beaten in the car park",
     ],
 )
 def test_danger_new_shapes(nlp, safety_net, text):
@@ -212,6 +214,8 @@ def test_danger_new_shapes(nlp, safety_net, text):
         "where can I get my kitchen knives sharpened",
         "will social services take the kids off her",
         "he was trying to hit her last week",
+        "my mum would kill me if she knew I'd told you",
+        "he keeps following me home from work",
     ],
 )
 def test_not_danger_new_shapes(nlp, safety_net, text):
