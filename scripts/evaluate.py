@@ -67,10 +67,10 @@ TARGETS = {
 # a change improves a figure, never lower them to let a change through.
 FLOORS = {
     "blind": {
-        "intent_macro_f1": (">=", 0.93),
+        "intent_macro_f1": (">=", 0.945),
         "warning_sign_f1": (">=", 0.90),
-        "immediate_danger_recall": (">=", 0.957),
-        "false_alarm_rate": ("<=", 0.011),
+        "immediate_danger_recall": (">=", 0.964),
+        "false_alarm_rate": ("<=", 0.009),
     },
     "holdout": TARGETS["holdout"],
 }
