@@ -4,8 +4,9 @@ Logistic regression keeps TensorFlow out of the per-message path (faster and
 smaller than DIET here; the figures are in config.yml). Rasa 3.6's
 ``LogisticRegressionClassifier`` fails on a message with no words at all ("",
 "   "): the whole message fails and the person gets no reply.
-tests/test_conversation.py caught it. Blank messages are given
-``nlu_fallback`` here, so the rephrase prompt (with 999 and 101) answers them,
+tests/test_conversation.py caught it. Blank messages, and messages with no
+letter or digit (a row of emoji), are given ``nlu_fallback`` here, so the
+rephrase prompt (with 999 and 101) answers them,
 and everything else is classified as Rasa's component does, with two changes
 (issue 10): the features are ``bot.features.sentence_features`` (which words
 and n-grams occur, at unit length) rather than raw counts, so that a long
@@ -71,15 +72,23 @@ class BlankSafeLogisticRegressionClassifier(LogisticRegressionClassifier):
         super().__init__(config, name, model_storage, resource)
         self.clf.set_params(C=self.config["C"])
 
+    @staticmethod
+    def _readable(message: Message) -> bool:
+        return any(character.isalnum() for character in message.get(TEXT) or "")
+
     def _create_X(self, messages: List[Message]) -> csr_matrix:
         return sentence_features(messages)
 
     def process(self, messages: List[Message]) -> List[Message]:
-        worded = [message for message in messages if (message.get(TEXT) or "").strip()]
-        if worded:
-            super().process(worded)
+        # A message with no letter or digit ("", "   ", a row of emoji) has no
+        # features but the character n-gram of a space, and would be given
+        # whichever intent that leans to: it is asked to rephrase instead,
+        # which still says 999 and 101.
+        known = [message for message in messages if self._readable(message)]
+        if known:
+            super().process(known)
         for message in messages:
-            if not (message.get(TEXT) or "").strip():
+            if not self._readable(message):
                 fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
                 message.set(INTENT, fallback, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [fallback], add_to_output=True)
