@@ -67,7 +67,7 @@ TARGETS = {
 # a change improves a figure, never lower them to let a change through.
 FLOORS = {
     "blind": {
-        "intent_macro_f1": (">=", 0.945),
+        "intent_macro_f1": (">=", 0.95),
         "warning_sign_f1": (">=", 0.90),
         "immediate_danger_recall": (">=", 0.964),
         "false_alarm_rate": ("<=", 0.009),
