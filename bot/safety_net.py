@@ -369,10 +369,14 @@ def danger_reasons(doc: Doc) -> List[str]:
         past = clause.has("past") and not clause.strong_now()
         habitual = clause.has("habitual") and not clause.strong_now()
         for span in clause.cues.get("phrase", []):
-            told_as_past = _told_as_past(doc, span)
-            if not (clause.negated(span) or past or exclusions or told_as_past):
-                if not clause.supposed(span):
-                    reasons.append(f"phrase: {span.text}")
+            if not (
+                clause.negated(span)
+                or past
+                or exclusions
+                or _told_as_past(doc, span)
+                or clause.supposed(span)
+            ):
+                reasons.append(f"phrase: {span.text}")
         if past or habitual:
             continue
         for span in clause.cues.get("harm", []):
