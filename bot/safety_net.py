@@ -27,7 +27,7 @@ itself, not a sign heard before.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Text, Type
+from typing import Any, Dict, Iterator, List, Set, Text, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -151,6 +151,7 @@ DURATIONS = frozenset(
         "ages",
         "fortnight",
         "time",
+        "times",
         "then",
         "by",
         "until",
@@ -220,10 +221,15 @@ CRY_COMPANIONS = frozenset(
 )
 
 
-def is_negated(span: Span, clause_start: int = 0) -> bool:
-    """Tells whether a negation stands just before the span, in its clause."""
+def is_negated(span: Span, clause_start: int = 0, spoken_for: Set[int] = frozenset()) -> bool:
+    """Tells whether a negation stands just before the span, in its clause.
+
+    A negation that belongs to another cue (``spoken_for``: the "n't" of "won't
+    stop" or "hasn't stopped") says nothing against the span: "it won't stop
+    bleeding" is bleeding now.
+    """
     before = span.doc[max(span.start - NEGATION_WINDOW, clause_start, 0) : span.start]
-    return any(token.lower_ in NEGATIONS for token in before)
+    return any(token.lower_ in NEGATIONS and token.i not in spoken_for for token in before)
 
 
 @dataclass
@@ -238,9 +244,24 @@ class Clause:
         """Tells whether a cue of this kind, not negated, is in the clause."""
         return any(not self.negated(span) for span in self.cues.get(kind, []))
 
+    def told_as_over(self) -> bool:
+        """Tells whether the clause says it happened before, not now.
+
+        A past cue inside a danger phrase is part of the phrase: the "has
+        stopped" of "she's stopped breathing" is not "it has stopped".
+        """
+        phrases = self.cues.get("phrase", [])
+        return any(
+            not self.negated(span) and not any(_overlap(span, phrase) for phrase in phrases)
+            for span in self.cues.get("past", [])
+        ) and not self.strong_now()
+
     def negated(self, span: Span) -> bool:
         """Tells whether a negation in this clause stands just before the span."""
-        return is_negated(span, self.start)
+        spoken_for = {
+            token.i for cue in self.cues.get("now", []) if cue is not span for token in cue
+        }
+        return is_negated(span, self.start, spoken_for)
 
     def supposed(self, span: Span) -> bool:
         """Tells whether the span is only supposed: "what if he hits her", "if he comes back".
@@ -347,11 +368,13 @@ def _told_as_past(doc: Doc, span: Span) -> bool:
     return span.start < 2 or doc[span.start - 2].lower_ not in PRESENT_BEFORE_GOT
 
 
+def _overlap(one: Span, other: Span) -> bool:
+    return one.start <= other.start < one.end or other.start <= one.start < other.end
+
+
 def _outside(span: Span, exclusions: List[Span]) -> bool:
     """Tells whether the span overlaps none of the "not danger" phrases."""
-    return not any(
-        ex.start <= span.start < ex.end or span.start <= ex.start < span.end for ex in exclusions
-    )
+    return not any(_overlap(span, ex) for ex in exclusions)
 
 
 def danger_reasons(doc: Doc) -> List[str]:
@@ -364,9 +387,14 @@ def danger_reasons(doc: Doc) -> List[str]:
     words = [token.lower_ for token in doc if token.is_alpha]
     if words and set(words) & CRY_WORDS and set(words) <= CRY_WORDS | CRY_COMPANIONS:
         reasons.append("a cry for help")
-    for clause in _cues_by_clause(doc):
+    clauses = _cues_by_clause(doc)
+    for before, clause in zip([None, *clauses], clauses):
+        if before is not None and _only_says_now(clause):
+            # "loud thuds from over the road, it's still going": the clause
+            # that says now speaks of the one before it.
+            reasons += [f"{reason} ({_now_words(clause)})" for reason in _harm_or_menace(before)]
         exclusions = clause.cues.get("not_danger", [])
-        past = clause.has("past") and not clause.strong_now()
+        past = clause.told_as_over()
         habitual = clause.has("habitual") and not clause.strong_now()
         for span in clause.cues.get("phrase", []):
             if not (
@@ -387,7 +415,10 @@ def danger_reasons(doc: Doc) -> List[str]:
         if exclusions:
             continue
         for span in clause.cues.get("menace", []):
-            if clause.negated(span) or clause.supposed(span):
+            # Here even the "n't" of "won't stop" counts: a menace that won't
+            # stop ("he won't stop following her") is most often told as
+            # something that goes on and on, a warning sign.
+            if is_negated(span, clause.start) or clause.supposed(span):
                 continue
             ing = span[0].lower_.endswith(("ing", "in"))
             being = span.start > 0 and doc[span.start - 1].lower_ in ("being", "getting")
@@ -396,6 +427,28 @@ def danger_reasons(doc: Doc) -> List[str]:
             elif ing and _at_me_now(span):
                 reasons.append(f"menace now: {span.text}")
     return reasons
+
+
+def _only_says_now(clause: Clause) -> bool:
+    """Tells whether the clause says it is happening now, and nothing else of danger."""
+    own = ("harm", "menace", "phrase", "past", "habitual", "hypothetical", "not_danger")
+    return clause.strong_now() and not any(clause.cues.get(kind) for kind in own)
+
+
+def _now_words(clause: Clause) -> str:
+    return " ".join(span.text for span in clause.cues.get("now", []))
+
+
+def _harm_or_menace(clause: Clause) -> List[str]:
+    """Returns the harm and menace of a clause that nothing in it puts in the past."""
+    if clause.cues.get("not_danger") or clause.has("past") or clause.has("habitual"):
+        return []
+    return [
+        f"{kind} now: {span.text}"
+        for kind in ("harm", "menace")
+        for span in clause.cues.get(kind, [])
+        if not (is_negated(span, clause.start) or clause.supposed(span))
+    ]
 
 
 def _inside_danger(entity: Dict[Text, Any], spans: List[Span]) -> bool:

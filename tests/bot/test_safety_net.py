@@ -221,3 +221,50 @@ def test_danger_new_shapes(nlp, safety_net, text):
 def test_not_danger_new_shapes(nlp, safety_net, text):
     [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
     assert message.get(INTENT)["name"] == "describe_warning_sign", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The "n't" of "won't stop" belongs to "won't stop", not to the bleeding.
+        "my mate's cut his hand open and it won't stop bleeding",
+        # "has stopped" inside a danger phrase is not "it has stopped".
+        "my uncle's stopped breathing",
+        # A clause that only says now speaks of the clause before it.
+        "banging and a woman sobbing from upstairs, it's still going",
+        "the neighbour swears he drank weedkiller",
+        "he keeps telling her tonight is the night you die",
+        "an old man is being mugged at the cashpoint",
+        "he's running at me with something in his hand",
+        "a lad's just been glassed outside the pub",
+        "she's slipped in the canal and she can't swim",
+        "I'm hiding in the staff toilets, he's outside",
+        "he's got her on the sofa and he won't let go of her throat",
+    ],
+)
+def test_danger_said_in_more_shapes(nlp, safety_net, text):
+    [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
+    assert message.get(INTENT)["name"] == "immediate_danger", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A menace that won't stop goes on and on: a warning sign.
+        "her ex won't stop following her about",
+        # "now" after a count of times is a length of time, not this minute.
+        "he's been stood behind her in the queue a few times now",
+        # Not allowed out is the sign "controlled"; with no word for now it stays one.
+        "we heard them rowing and he won't let her out on her own",
+        "someone tried to sell me a fake parcel scam, they said I'd be arrested",
+        "where do I hand an old kitchen knife in",
+        "the lads were yelling kill him at the xbox again",
+        "I heard her screaming a few nights ago",
+        "there was a burglary on our road last month",
+        "my nan can't swim so she won't go on the boat trip",
+        "I'm hiding how upset I am from the kids",
+    ],
+)
+def test_not_danger_in_more_shapes(nlp, safety_net, text):
+    [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
+    assert message.get(INTENT)["name"] == "describe_warning_sign", text
