@@ -70,7 +70,7 @@ FLOORS = {
         "intent_macro_f1": (">=", 0.95),
         "warning_sign_f1": (">=", 0.90),
         "immediate_danger_recall": (">=", 0.964),
-        "false_alarm_rate": ("<=", 0.009),
+        "false_alarm_rate": ("<=", 0.0066),
     },
     "holdout": TARGETS["holdout"],
 }

@@ -180,6 +180,31 @@ def test_the_classifiers_unsure_danger_is_still_danger(nlp, safety_net):
     assert message.get(INTENT)["name"] == "immediate_danger"
 
 
+@pytest.mark.parametrize(
+    "text, danger",
+    [
+        ("it is number 4 on Invented Street", True),
+        # An everyday police matter, and nothing the net reads as danger.
+        ("there's a party over the road right now and it's shaking the windows", False),
+        ("the lads upstairs are on the xbox yelling again", False),
+    ],
+)
+def test_the_classifiers_unsure_danger_gives_way_to_an_everyday_matter(
+    nlp, safety_net, text, danger
+):
+    message = classified(nlp, text, intent="nlu_fallback", confidence=1.0)
+    message.set(
+        INTENT_RANKING_KEY,
+        [
+            {"name": "nlu_fallback", "confidence": 1.0},
+            {"name": "immediate_danger", "confidence": 0.44},
+            {"name": "out_of_scope", "confidence": 0.37},
+        ],
+    )
+    [message] = safety_net.process([message])
+    assert (message.get(INTENT)["name"] == "immediate_danger") is danger
+
+
 def test_danger_second_in_the_classifiers_ranking_is_not_danger(nlp, safety_net):
     message = classified(nlp, "she keeps the blinds down all week", confidence=0.6)
     [message] = safety_net.process([message])
@@ -240,6 +265,9 @@ def test_not_danger_new_shapes(nlp, safety_net, text):
         "she's slipped in the canal and she can't swim",
         "I'm hiding in the staff toilets, he's outside",
         "he's got her on the sofa and he won't let go of her throat",
+        "I can see her through the letterbox lying at the foot of the stairs and not moving",
+        "he's gone round to her flat saying he'll teach her a lesson",
+        "her ex has just taken the kids from the school gates",
     ],
 )
 def test_danger_said_in_more_shapes(nlp, safety_net, text):
@@ -263,6 +291,8 @@ def test_danger_said_in_more_shapes(nlp, safety_net, text):
         "there was a burglary on our road last month",
         "my nan can't swim so she won't go on the boat trip",
         "I'm hiding how upset I am from the kids",
+        "he's not moving out, he says the house is half his",
+        "her sister's been taking the kids to nursery for her",
     ],
 )
 def test_not_danger_in_more_shapes(nlp, safety_net, text):
