@@ -17,7 +17,9 @@ words. The rules, and why:
 - examples: every intent needs MIN_EXAMPLES example phrases, and no phrase may
   be an example of two intents;
 - responses in use: every response must be said by a rule, a test story, a
-  form (its questions) or an action.
+  form (its questions) or an action;
+- button payloads: braces are written twice ('/inform{{"choice": "email"}}'),
+  or Rasa reads them as a placeholder and logs an error on every question.
 
 Usage: python scripts/check_content.py [--root DIR]   (exit 1 if anything is wrong)
 """
@@ -195,6 +197,24 @@ def check_placeholders(content: Content) -> Iterator[Problem]:
                 )
 
 
+def check_button_payloads(content: Content) -> Iterator[Problem]:
+    """A payload's braces are doubled, so Rasa sends them rather than filling them."""
+    domain = content.rel(content.domain_path)
+    for name, variations in (content.domain.get("responses") or {}).items():
+        for number, variation in enumerate(variations or [], start=1):
+            for index, button in enumerate(variation.get("buttons") or []):
+                payload = str(button.get("payload", ""))
+                if set(payload.replace("{{", "").replace("}}", "")) & {"{", "}"}:
+                    line = variation["buttons"].lc.item(index)[0] + 1
+                    yield Problem(
+                        domain,
+                        line,
+                        f"{where(name, number)}: the button {button.get('title')!r} has a "
+                        "single brace in its payload, which Rasa reads as a placeholder: "
+                        "write {{ and }}.",
+                    )
+
+
 def check_length_and_reading_ease(content: Content) -> Iterator[Problem]:
     """Responses fit a screen and read as plain English."""
     domain = content.rel(content.domain_path)
@@ -302,6 +322,7 @@ CHECKS = (
     check_numbers,
     check_999_and_101,
     check_placeholders,
+    check_button_payloads,
     check_length_and_reading_ease,
     check_examples,
     check_responses_in_use,

@@ -27,6 +27,7 @@ import yaml
 
 from actions.content import describe_signs, support_services_text
 from bot.settings import Settings
+from bot.web.public import payload_as_sent
 
 PROJECT = Path(__file__).resolve().parent.parent
 MARKUP = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
@@ -83,7 +84,10 @@ def response_turns(domain: Dict[str, Any], name: str, slots: Dict[str, Any]) -> 
     paragraphs = [p for p in paragraphs if p]
     turns = [Turn("bot", paragraph) for paragraph in paragraphs]
     if turns:
-        turns[-1].buttons = list(chosen.get("buttons") or [])
+        turns[-1].buttons = [
+            {**button, "payload": payload_as_sent(str(button.get("payload", "")))}
+            for button in chosen.get("buttons") or []
+        ]
     return turns
 
 

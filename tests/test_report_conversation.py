@@ -154,3 +154,36 @@ def test_a_wrong_phrase_and_a_wrong_reference_get_the_same_answer(assistant):
     wrong_reference = try_follow_up("CON-ZZZZ-ZZZZ", "otter-maple-river-42")
     assert wrong_phrase == wrong_reference
     assert said(wrong_phrase, "utter_follow_up_refused")
+
+
+LOGGED_ERROR = re.compile(r"\bERROR\b|\[error\s*\]|Traceback", re.IGNORECASE)
+
+
+def press(chat: Conversation, choice: str) -> str:
+    """Presses the button that carries this choice, sending its payload as Rasa sent it."""
+    [payload] = [p for p in chat.buttons() if f'"choice": "{choice}"' in p]
+    return chat.say(payload)
+
+
+def test_a_whole_report_by_its_buttons_logs_no_error(assistant, store):
+    # Rasa fills {placeholders} in buttons too: a payload whose braces it
+    # could not fill logged an ERROR with a traceback for every button shown.
+    logs = [assistant.workdir / f"{name}.log" for name in assistant.commands]
+    assert {"rasa", "actions"} <= set(assistant.commands) and all(p.exists() for p in logs)
+    before = {path: path.stat().st_size for path in logs}
+    chat = Conversation(assistant)
+    chat.say("my neighbour has kept her curtains shut all week")
+    chat.say("/deny")
+    chat.say("/want_to_report")
+    assert said(
+        chat.say("she looks frightened when he comes home (invented)"), "utter_ask_concern_duration"
+    )
+    assert said(press(chat, "a few weeks"), "utter_ask_whereabouts")
+    chat.say("Invented Road, Exampletown")
+    assert said(chat.say("/deny"), "utter_ask_contact_preference")
+    summary = press(chat, "anonymous")
+    assert "a few weeks" in summary and "Invented Road, Exampletown" in summary
+    assert RECEIPT.search(chat.say("/affirm"))
+
+    written = "".join(path.read_bytes()[before[path] :].decode(errors="replace") for path in logs)
+    assert not LOGGED_ERROR.search(written), LOGGED_ERROR.search(written)

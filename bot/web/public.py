@@ -47,11 +47,22 @@ REQUEST_MAX_SIZE = 64 * 1024
 OPENING = "/greet"
 
 
+def payload_as_sent(payload: str) -> str:
+    """Returns a button's payload as Rasa sends it: '/inform{{...}}' as '/inform{...}'.
+
+    Rasa fills {placeholders} in every part of a response, buttons included,
+    and logs an ERROR with a traceback for each brace it cannot fill. So a
+    payload's own braces are written twice in domain.yml (Rasa's escape, checked
+    by `make check`), and Rasa sends them once.
+    """
+    return payload.replace("{{", "{").replace("}}", "}")
+
+
 def buttons_in(domain_file: Path) -> List[Tuple[str, str, str]]:
-    """Returns (response, title, payload) for every button in the domain."""
+    """Returns (response, title, payload as sent) for every button in the domain."""
     responses = (read_yaml(domain_file) or {}).get("responses") or {}
     return [
-        (name, str(button.get("title", "")), button["payload"])
+        (name, str(button.get("title", "")), payload_as_sent(button["payload"]))
         for name, variations in responses.items()
         for variation in variations or []
         for button in variation.get("buttons") or []

@@ -146,3 +146,17 @@ def test_a_response_nothing_says_is_caught(copy):
     [(path, line, message)] = problems(copy)
     assert path == "domain.yml" and line == len(text.splitlines()) + 2
     assert "utter_said_by_nobody is never said" in message
+
+
+def test_a_single_brace_in_a_button_payload_is_caught(copy):
+    domain = copy / "domain.yml"
+    line = replace(
+        domain,
+        """payload: '/inform{{"choice": "a few weeks"}}'""",
+        """payload: '/inform{"choice": "a few weeks"}'""",
+    )
+    found = problems(copy)
+    # The problem is reported on the button's line ("- title: ...", just above).
+    assert [(path, at) for path, at, message in found if "single brace" in message] == [
+        ("domain.yml", line - 1)
+    ]
