@@ -221,6 +221,23 @@ def test_danger_second_in_the_classifiers_ranking_is_not_danger(nlp, safety_net)
         "two kids on their own in there and the smoke alarm's going off",
         "there's a van following me and I can't lose it",
         "she is being badly beaten in the car park",
+        # The "n't" of "won't stop" belongs to "won't stop", not to the bleeding.
+        "my mate's cut his hand open and it won't stop bleeding",
+        # "has stopped" inside a danger phrase is not "it has stopped".
+        "my uncle's stopped breathing",
+        # A clause that only says now speaks of the clause before it.
+        "banging and a woman sobbing from upstairs, it's still going",
+        "the neighbour swears he drank weedkiller",
+        "he keeps telling her tonight is the night you die",
+        "an old man is being mugged at the cashpoint",
+        "he's running at me with something in his hand",
+        "a lad's just been glassed outside the pub",
+        "she's slipped in the canal and she can't swim",
+        "I'm hiding in the staff toilets, he's outside",
+        "he's got her on the sofa and he won't let go of her throat",
+        "I can see her through the letterbox lying at the foot of the stairs and not moving",
+        "he's gone round to her flat saying he'll teach her a lesson",
+        "her ex has just taken the kids from the school gates",
     ],
 )
 def test_danger_new_shapes(nlp, safety_net, text):
@@ -241,43 +258,6 @@ def test_danger_new_shapes(nlp, safety_net, text):
         "he was trying to hit her last week",
         "my mum would kill me if she knew I'd told you",
         "he keeps following me home from work",
-    ],
-)
-def test_not_danger_new_shapes(nlp, safety_net, text):
-    [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
-    assert message.get(INTENT)["name"] == "describe_warning_sign", text
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # The "n't" of "won't stop" belongs to "won't stop", not to the bleeding.
-        "my mate's cut his hand open and it won't stop bleeding",
-        # "has stopped" inside a danger phrase is not "it has stopped".
-        "my uncle's stopped breathing",
-        # A clause that only says now speaks of the clause before it.
-        "banging and a woman sobbing from upstairs, it's still going",
-        "the neighbour swears he drank weedkiller",
-        "he keeps telling her tonight is the night you die",
-        "an old man is being mugged at the cashpoint",
-        "he's running at me with something in his hand",
-        "a lad's just been glassed outside the pub",
-        "she's slipped in the canal and she can't swim",
-        "I'm hiding in the staff toilets, he's outside",
-        "he's got her on the sofa and he won't let go of her throat",
-        "I can see her through the letterbox lying at the foot of the stairs and not moving",
-        "he's gone round to her flat saying he'll teach her a lesson",
-        "her ex has just taken the kids from the school gates",
-    ],
-)
-def test_danger_said_in_more_shapes(nlp, safety_net, text):
-    [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
-    assert message.get(INTENT)["name"] == "immediate_danger", text
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
         # A menace that won't stop goes on and on: a warning sign.
         "her ex won't stop following her about",
         # "now" after a count of times is a length of time, not this minute.
@@ -295,6 +275,6 @@ def test_danger_said_in_more_shapes(nlp, safety_net, text):
         "her sister's been taking the kids to nursery for her",
     ],
 )
-def test_not_danger_in_more_shapes(nlp, safety_net, text):
+def test_not_danger_new_shapes(nlp, safety_net, text):
     [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
     assert message.get(INTENT)["name"] == "describe_warning_sign", text
