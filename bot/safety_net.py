@@ -27,6 +27,7 @@ itself, not a sign heard before.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Dict, Iterator, List, Set, Text, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -261,10 +262,12 @@ class Clause:
 
     def negated(self, span: Span) -> bool:
         """Tells whether a negation in this clause stands just before the span."""
-        spoken_for = {
-            token.i for cue in self.cues.get("now", []) if cue is not span for token in cue
-        }
-        return is_negated(span, self.start, spoken_for)
+        return is_negated(span, self.start, self._now_tokens)
+
+    @cached_property
+    def _now_tokens(self) -> Set[int]:
+        # Read once the cues are all found (_cues_by_clause), on the first question.
+        return {token.i for cue in self.cues.get("now", []) for token in cue}
 
     def supposed(self, span: Span) -> bool:
         """Tells whether the span is only supposed: "what if he hits her", "if he comes back".
