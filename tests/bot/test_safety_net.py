@@ -205,6 +205,22 @@ def test_the_classifiers_unsure_danger_gives_way_to_an_everyday_matter(
     assert (message.get(INTENT)["name"] == "immediate_danger") is danger
 
 
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("please come to number 4 on Invented Street", "immediate_danger"),
+        # Sure of danger, but an everyday matter and nothing the net reads as
+        # danger: asked to rephrase, which still gives 999 and 101.
+        ("there's a massive party next door right now, music blasting", "nlu_fallback"),
+        ("I just watched a film where a woman gets kidnapped", "nlu_fallback"),
+    ],
+)
+def test_the_classifiers_sure_danger_gives_way_to_an_everyday_matter(nlp, safety_net, text, intent):
+    message = classified(nlp, text, intent="immediate_danger", confidence=0.81)
+    [message] = safety_net.process([message])
+    assert message.get(INTENT)["name"] == intent
+
+
 def test_danger_second_in_the_classifiers_ranking_is_not_danger(nlp, safety_net):
     message = classified(nlp, "she keeps the blinds down all week", confidence=0.6)
     [message] = safety_net.process([message])
@@ -238,6 +254,9 @@ def test_danger_second_in_the_classifiers_ranking_is_not_danger(nlp, safety_net)
         "I can see her through the letterbox lying at the foot of the stairs and not moving",
         "he's gone round to her flat saying he'll teach her a lesson",
         "her ex has just taken the kids from the school gates",
+        "the baby's gone all limp in the back of the car",
+        # An -ing after a determiner is an event named; after "are", one under way.
+        "they are stabbing a lad outside the chippy",
     ],
 )
 def test_danger_new_shapes(nlp, safety_net, text):
@@ -273,6 +292,8 @@ def test_danger_new_shapes(nlp, safety_net, text):
         "I'm hiding how upset I am from the kids",
         "he's not moving out, he says the house is half his",
         "her sister's been taking the kids to nursery for her",
+        "does a slapping count as assault in law",
+        "how long do you get for a kicking",
     ],
 )
 def test_not_danger_new_shapes(nlp, safety_net, text):
