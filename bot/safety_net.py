@@ -136,6 +136,8 @@ NOW_ADVERBS = frozenset({"just", "still", "jus"})
 DETERMINERS = frozenset({"a", "an", "the", "this", "that", "another", "any"})
 LOOK_BACK = 3
 PAST_AUXILIARIES = frozenset({"was", "were", "had", "got"})
+# Before "been": "she'd been hit", typed as "shed been hit" on a phone.
+PAST_PERFECT = frozenset({"had", "'d", "\u2019d", "shed", "hed", "theyd"})
 CONDITIONALS = frozenset({"would", "'d", "\u2019d", "d", "wud", "wd", "might", "could"})
 # "Got" is past ("the shed got broken into") unless these come just before it:
 # "he's got a knife", "they've got her in the car".
@@ -190,7 +192,7 @@ FEARS = frozenset(
 FUTURE_CUES = frozenset({"going to", "gonna", "gunna", "gona", "about to"})
 # A message of nothing but a cry for help ("HELP", "help me please!!").
 CRY_WORDS = frozenset(
-    {"help", "hlp", "halp", "sos", "emergency", "urgent", "quick", "come", "cum", "send"}
+    {"help", "hlp", "halp", "sos", "emergency", "urgent", "quick", "hurry", "come", "cum", "send"}
 )
 CRY_COMPANIONS = frozenset(
     {
@@ -357,6 +359,9 @@ def _harm_is_now(span: Span) -> bool:
         if before[-1:] and before[-1] in DETERMINERS:
             return False
         return not any(word in NOT_NOW_BEFORE_ING for word in before)
+    # "She'd been grabbed", "he had been hit": told as over before now.
+    if before[-2:-1] and before[-2] in PAST_PERFECT and before[-1] == "been":
+        return False
     return bool(before) and before[-1] in NOW_BEFORE_PARTICIPLE
 
 

@@ -255,6 +255,7 @@ def test_danger_second_in_the_classifiers_ranking_is_not_danger(nlp, safety_net)
         "he's gone round to her flat saying he'll teach her a lesson",
         "her ex has just taken the kids from the school gates",
         "the baby's gone all limp in the back of the car",
+        "hurry",
         # An -ing after a determiner is an event named; after "are", one under way.
         "they are stabbing a lad outside the chippy",
     ],
@@ -294,6 +295,9 @@ def test_danger_new_shapes(nlp, safety_net, text):
         "her sister's been taking the kids to nursery for her",
         "does a slapping count as assault in law",
         "how long do you get for a kicking",
+        # Past perfect is over before now; "hurry" alone is not a cry for help.
+        "she had bruises on her arms like shed been grabbed",
+        "the lady there no longer says hello and hurries indoors",
     ],
 )
 def test_not_danger_new_shapes(nlp, safety_net, text):
