@@ -44,7 +44,6 @@ from rasa.shared.nlu.constants import (
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
     EXTRACTOR,
-    INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
     PREDICTED_CONFIDENCE_KEY,
@@ -494,20 +493,6 @@ def names_an_everyday_matter(doc: Doc) -> bool:
     return any(span.label_ == "not_danger" for span in _spans(doc, DANGER_CUES_SPANS_KEY))
 
 
-def classifier_danger_set_aside(doc: Doc) -> bool:
-    """Tells whether the classifier's danger, and only the classifier's, is set aside.
-
-    It is when the message names an everyday police matter: "a massive party
-    next door right now" was danger at 0.81, "a film where a woman gets
-    kidnapped" at 0.58. The person is then asked to rephrase, which still
-    gives 999 and 101. Tried and dropped (issue 10's note): setting it aside
-    also for warning signs told with no word of now, harm or menace, which
-    cut false alarms on the development sets but missed three blind danger
-    messages.
-    """
-    return names_an_everyday_matter(doc)
-
-
 def danger_phrases_in(doc: Doc) -> List[Span]:
     """Returns the danger phrases in the doc that are not negated."""
     return [span for span in _spans(doc, DANGER_SPANS_KEY) if not is_negated(span)]
@@ -542,12 +527,16 @@ class DangerSafetyNet(GraphComponent, IntentClassifier):
             if danger_reasons(doc):
                 self._mark_as_danger(message, doc)
                 continue
-            read_as_danger = classifier_says_danger(message) or (
-                (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == DANGER_INTENT
-            )
-            if not read_as_danger:
+            if not classifier_says_danger(message):
                 continue
-            if classifier_danger_set_aside(doc):
+            if names_an_everyday_matter(doc):
+                # Only the classifier reads danger, and the message names an
+                # everyday police matter: "a massive party next door right
+                # now" was danger at 0.81, "a film where a woman gets
+                # kidnapped" at 0.58. Asked to rephrase, which still gives 999
+                # and 101. Setting aside the classifier's danger also for signs
+                # told with no word of now was tried and dropped (issue 10's
+                # note): it missed three blind danger messages.
                 override_intent(message, FALLBACK_INTENT)
             else:
                 self._mark_as_danger(message, doc)
