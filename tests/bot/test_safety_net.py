@@ -295,7 +295,7 @@ def test_danger_new_shapes(nlp, safety_net, text):
         "her sister's been taking the kids to nursery for her",
         "does a slapping count as assault in law",
         "how long do you get for a kicking",
-        # Past perfect is over before now; "hurry" alone is not a cry for help.
+        # Past perfect is over before now; "hurries" in a sentence is no cry for help.
         "she had bruises on her arms like shed been grabbed",
         "the lady there no longer says hello and hurries indoors",
     ],
