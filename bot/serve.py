@@ -4,8 +4,9 @@
     python -m bot.serve actions <arguments of `python -m rasa_sdk`>
     python -m bot.serve record-model models/welfare.tar.gz
 
-Before the server starts (and then takes this process's place, so it gets
-stop signals directly):
+Before the server starts (the action server then takes this process's place,
+so it gets stop signals directly; Rasa runs in this process, after
+``bot.rasa_patches`` has made its changes to Rasa):
 
 - **Only a model this project trained is loaded.** Rasa models are archives
   whose loading can run code (CVE-2024-49375), so `make train` records the
@@ -159,17 +160,33 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         refuse_unless_ready(service, os.environ)
         if service == "rasa":
             check_model(model_argument(rest))
-            command = [str(VENV_BIN / "rasa"), "run", *rest]
-        else:
-            command = [sys.executable, "-m", "rasa_sdk", *rest]
     except RefusedToStart as refusal:
         print(refusal, file=sys.stderr)
         return 2
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(BODY_LIMITS[service]))
     # rasa_sdk listens on every interface unless told otherwise.
     os.environ.setdefault("SANIC_HOST", "127.0.0.1")
+    if service == "rasa":
+        return run_rasa(rest)
+    command = [sys.executable, "-m", "rasa_sdk", *rest]
     os.execv(command[0], command)
     return 0  # not reached: the server has taken this process's place
+
+
+def run_rasa(arguments: Sequence[str]) -> int:
+    """Runs `rasa run` in this process, with this project's changes to Rasa applied."""
+    from bot import rasa_patches
+
+    try:
+        rasa_patches.apply()
+    except ValueError as problem:  # RASA_PATCHES names a change that does not exist
+        print(problem, file=sys.stderr)
+        return 2
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv = [str(VENV_BIN / "rasa"), "run", *arguments]
+    rasa_main()
+    return 0
 
 
 if __name__ == "__main__":

@@ -14,7 +14,11 @@ Measured the same way every time, in one run, on this machine:
    web service's own overhead, and a soak at 10 conversations for memory growth;
 5. the project's model again in the scaled set-up of docs/deploy.md (two Rasa
    servers, PostgreSQL and Redis from scripts/services, two web workers), at
-   the same levels.
+   the same levels;
+6. the changes this project makes to Rasa (bot/rasa_patches.py, the selective
+   domain of endpoints.yml), added to Rasa as it ships one at a time (STEPS),
+   each at 10 conversations: what each one gains, on its own. ``--steps``
+   measures only these, into results/bench-steps.json.
 
 Writes results/bench.json and results/bench.png, and prints a table of the
 figures against the targets and the project/baseline ratios. Timing on shared
@@ -22,10 +26,12 @@ machines is noisy: compare figures from one run, never across runs.
 
 ``--smoke`` is the short version `make test` runs so that this cannot rot:
 the already-trained model, no baseline, 1 and 2 conversations for a few
-seconds, no soak, and the scaled set-up too whenever PostgreSQL and Redis
-can start; it writes results/bench-smoke.json.
+seconds, no soak, the scaled set-up too whenever PostgreSQL and Redis can
+start, and only the first step (Rasa as it ships); it writes
+results/bench-smoke.json.
 
-Usage: python scripts/bench.py [--smoke] [--seconds 20] [--soak-seconds 300]
+Usage: python scripts/bench.py [--smoke | --steps [--rounds 3]] [--seconds 20]
+       [--soak-seconds 300]
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ import platform
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -90,6 +97,14 @@ policies:
     epochs: 100
     constrain_similarities: true
 """
+# The changes of bot/rasa_patches.py and endpoints.yml, added one at a time
+# to Rasa as it ships: (step, RASA_PATCHES, enable_selective_domain).
+STEPS = (
+    ("rasa as shipped", "none", False),
+    ("+ compiled validator", "compiled_validator", False),
+    ("+ connection pool", "compiled_validator,connection_pool", False),
+    ("+ selective domain", "compiled_validator,connection_pool", True),
+)
 TARGETS = {
     "p95_ms_at_10": 150,
     "p95_at_10_vs_baseline_at_most": 0.25,
@@ -171,7 +186,13 @@ class Stack:
     """
 
     def __init__(
-        self, model: Path, workdir: Path, services: Optional[Dict[str, str]] = None
+        self,
+        model: Path,
+        workdir: Path,
+        services: Optional[Dict[str, str]] = None,
+        *,
+        patches: str = "all",
+        selective_domain: bool = True,
     ) -> None:
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
@@ -189,6 +210,7 @@ class Stack:
             "ACTIONS_URL": actions_url,
             "WEB_REQUESTS_PER_MINUTE": "100000000",
             "RASA_TELEMETRY_ENABLED": "false",
+            "RASA_PATCHES": patches,
         }
         for name in ("CONCERNS_DATABASE_URL", "CONVERSATIONS_DATABASE_URL", "DEPLOYMENT"):
             env.pop(name, None)
@@ -204,11 +226,16 @@ class Stack:
         else:
             # The same stack as `make run`, from its endpoints.yml.
             endpoints = workdir / "endpoints.yml"
-            endpoints.write_text(
+            text = (
                 (PROJECT / "endpoints.yml")
                 .read_text()
                 .replace("http://127.0.0.1:5055", actions_url)
             )
+            if not selective_domain:
+                text = text.replace(
+                    "enable_selective_domain: true", "enable_selective_domain: false"
+                )
+            endpoints.write_text(text)
         self.processes: Dict[str, subprocess.Popen] = {}
         self.processes["actions"] = self._start(
             "actions",
@@ -343,6 +370,56 @@ def measure(
     return figures
 
 
+def measure_steps(model: Path, args: argparse.Namespace, workdir: Path) -> List[dict]:
+    """Adds the changes to Rasa one at a time, each measured on its own (issue 11).
+
+    The embedded set-up at 10 conversations (2 in the smoke run), started
+    afresh for each step, in the order of STEPS; ``--rounds`` repeats the
+    whole sequence, and the figures of each step are the medians over rounds.
+    """
+    users = 2 if args.smoke else 10
+    rounds: Dict[str, List[dict]] = {name: [] for name, _, _ in STEPS}
+    for round_number in range(args.rounds):
+        for index, (name, patches, selective) in enumerate(STEPS[: 1 if args.smoke else None]):
+            print(f"bench: step {name!r}, round {round_number + 1}", flush=True)
+            folder = workdir / f"step-{index}-round-{round_number}"
+            stack = Stack(model, folder, patches=patches, selective_domain=selective)
+            try:
+                web = f"http://127.0.0.1:{stack.web_port}"
+                rounds[name].append(load(web, users, args.seconds, "web", folder / "load"))
+            finally:
+                stack.stop()
+    steps = []
+    for name, patches, selective in STEPS:
+        if not rounds[name]:
+            continue
+        figures = {
+            key: statistics.median(level[key] for level in rounds[name])
+            for key in ("replies_per_s", "p50_ms", "p95_ms", "p99_ms")
+        }
+        figures["errors"] = sum(level["errors"] for level in rounds[name])
+        figures["each_round"] = rounds[name]
+        steps.append({"step": name, "patches": patches, "selective_domain": selective,
+                      "users": users, "rounds": len(rounds[name]), **figures})  # fmt: skip
+    for previous, step in zip(steps, steps[1:], strict=False):
+        step["p50_vs_previous"] = round(step["p50_ms"] / previous["p50_ms"], 3)
+        step["replies_per_s_vs_previous"] = round(
+            step["replies_per_s"] / previous["replies_per_s"], 3
+        )
+    return steps
+
+
+def steps_table(steps: List[dict]) -> str:
+    rows = [("step", "replies/s", "p50 ms", "p95 ms", "errors", "p50 vs previous")]
+    for step in steps:
+        rows.append((step["step"], step["replies_per_s"], step["p50_ms"], step["p95_ms"],
+                     step["errors"], step.get("p50_vs_previous", "")))  # fmt: skip
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows
+    )
+
+
 def at(figures: dict, users: int) -> dict:
     return next(level for level in figures["load"] if level["users"] == users)
 
@@ -433,6 +510,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--levels", type=lambda s: [int(x) for x in s.split(",")],
                         default=[1, 10, 50])  # fmt: skip
     parser.add_argument("--out", type=Path, default=PROJECT / "results")
+    parser.add_argument(
+        "--steps", action="store_true", help="measure only the changes to Rasa, one at a time"
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="of the steps")  # fmt: skip
     args = parser.parse_args(argv)
     if args.smoke:
         args.seconds, args.soak_seconds, args.levels = 4, 0, [1, 2]
@@ -447,6 +528,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     }
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         workdir = Path(tmp)
+        if args.steps:
+            steps = measure_steps(PROJECT / "models" / "welfare.tar.gz", args, workdir)
+            out = args.out / "bench-steps.json"
+            out.write_text(json.dumps({**results, "steps": steps}, indent=2))
+            print(steps_table(steps))
+            print(f"bench: figures in {out}")
+            return 0 if all(step["errors"] == 0 for step in steps) else 1
         if args.smoke:
             models = {"project": PROJECT / "models" / "welfare.tar.gz"}
         else:
@@ -463,6 +551,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 models[name] = workdir / "models" / f"{name}.tar.gz"
         for name, model in models.items():
             results[name] = measure(name, model, args, workdir)
+        results["steps"] = measure_steps(models["project"], args, workdir)
         services = scaled_services()
         if services:
             results["scaled"] = measure("scaled", models["project"], args, workdir, services)
@@ -475,11 +564,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not args.smoke:
         plot(results, args.out / "bench.png")
     print(table(results))
+    print(steps_table(results["steps"]))
     print(f"bench: figures in {out}")
     levels = [
         level for name in ("project", "scaled") for level in results.get(name, {}).get("load", [])
     ]
-    errors = [level["errors"] for level in levels]
+    errors = [level["errors"] for level in levels] + [step["errors"] for step in results["steps"]]
     return (
         0
         if not args.smoke or (sum(errors) == 0 and results["project"]["load"][0]["messages"])

@@ -1,0 +1,174 @@
+"""The changes to Rasa in bot/rasa_patches.py: they still fit Rasa, and they work."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from types import SimpleNamespace
+
+import jsonschema
+import pytest
+import rasa
+from aiohttp import web
+from rasa.core import run
+from rasa.core.actions.action import RemoteAction
+from rasa.utils.endpoints import EndpointConfig
+
+from bot import rasa_patches
+
+GOOD_REPLY = {
+    "events": [{"event": "slot", "name": "relationship", "value": "neighbour"}],
+    "responses": [{"response": "utter_signs_noted"}],
+}
+ACTION = RemoteAction("action_note_warning_signs", None)
+# A server with no agent loaded: Rasa has nothing of its own to close.
+STOPPED_APP = SimpleNamespace(ctx=SimpleNamespace())
+BAD_REPLY = {"events": [{"event": "slot", "name": 7}], "responses": []}
+
+
+@pytest.fixture
+def patched(monkeypatch):
+    """Applies every patch for one test, then puts Rasa back as it ships."""
+    for owner, name in [
+        (RemoteAction, "_validate_action_result"),
+        (EndpointConfig, "session"),
+        (run, "close_resources"),
+    ]:
+        monkeypatch.setattr(owner, name, getattr(owner, name))
+    monkeypatch.setattr(rasa_patches, "_applied", [])
+    return rasa_patches.apply("all")
+
+
+# The shape each patch relies on, read from the installed Rasa before any
+# patch is applied. If one fails, Rasa changed: re-read the patch against it.
+
+
+def test_rasa_is_the_version_the_patches_were_checked_against():
+    assert rasa.__version__ == rasa_patches.CHECKED_AGAINST
+
+
+def test_rasa_validates_action_replies_against_its_response_spec_on_every_call():
+    method = RemoteAction._validate_action_result
+    assert list(inspect.signature(method).parameters) == ["self", "result"]
+    assert "validate(result, self.action_response_format_spec())" in inspect.getsource(method)
+    assert isinstance(RemoteAction.action_response_format_spec(), dict)
+
+
+def test_rasa_requests_open_the_endpoint_session_as_a_context_manager():
+    assert list(inspect.signature(EndpointConfig.session).parameters) == ["self"]
+    assert "async with self.session() as session:" in inspect.getsource(EndpointConfig.request)
+    endpoint = EndpointConfig("http://127.0.0.1:1", headers={"X-Test": "1"})
+    assert endpoint.headers == {"X-Test": "1"} and endpoint.basic_auth == {}
+
+
+def test_rasa_closes_resources_when_its_server_stops():
+    assert list(inspect.signature(run.close_resources).parameters) == ["app", "_"]
+    source = inspect.getsource(run.serve_application)
+    assert 'app.register_listener(close_resources, "after_server_stop")' in source
+
+
+# What each patch does.
+
+
+def test_the_compiled_validator_accepts_what_rasa_accepts(patched):
+    assert ACTION._validate_action_result(GOOD_REPLY) is True
+
+
+def test_the_compiled_validator_rejects_with_rasas_own_error(patched, monkeypatch):
+    with pytest.raises(jsonschema.ValidationError) as patched_error:
+        ACTION._validate_action_result(BAD_REPLY)
+    monkeypatch.undo()
+    with pytest.raises(jsonschema.ValidationError) as rasa_error:
+        ACTION._validate_action_result(BAD_REPLY)
+    assert patched_error.value.message == rasa_error.value.message
+    assert "Failed to validate Action server response" in patched_error.value.message
+
+
+def test_the_schema_is_checked_once_however_many_replies(patched, monkeypatch):
+    checks = []
+    kind = jsonschema.validators.validator_for(RemoteAction.action_response_format_spec())
+    original = kind.check_schema
+    monkeypatch.setattr(kind, "check_schema", lambda schema: checks.append(1) or original(schema))
+    for _ in range(5):
+        ACTION._validate_action_result(GOOD_REPLY)
+    assert len(checks) <= 1
+
+
+async def _serve_counting_connections(ports):
+    async def answer(request):
+        ports.append(request.transport.get_extra_info("peername")[1])
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_post("/webhook", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, site._server.sockets[0].getsockname()[1]
+
+
+def test_action_calls_reuse_one_connection(patched):
+    async def scenario():
+        ports = []
+        runner, port = await _serve_counting_connections(ports)
+        try:
+            endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+            for _ in range(3):
+                assert await endpoint.request(json={"next_action": "action_listen"}) == {"ok": True}
+            await run.close_resources(STOPPED_APP, None)
+        finally:
+            await runner.cleanup()
+        return ports
+
+    ports = asyncio.run(scenario())
+    assert len(ports) == 3 and len(set(ports)) == 1, "one client connection for all calls"
+
+
+def test_without_the_pool_each_call_opens_a_connection():
+    async def scenario():
+        ports = []
+        runner, port = await _serve_counting_connections(ports)
+        try:
+            endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+            for _ in range(3):
+                await endpoint.request(json={})
+        finally:
+            await runner.cleanup()
+        return ports
+
+    assert len(set(asyncio.run(scenario()))) == 3
+
+
+def test_the_pooled_session_keeps_the_endpoints_headers_and_closes_on_stop(patched):
+    async def scenario():
+        endpoint = EndpointConfig("http://127.0.0.1:1", headers={"X-Test": "1"})
+        async with endpoint.session() as first:
+            pass
+        async with endpoint.session() as second:
+            pass
+        assert first is second and not first.closed
+        assert first.headers["X-Test"] == "1"
+        await run.close_resources(STOPPED_APP, None)
+        return first
+
+    assert asyncio.run(scenario()).closed
+
+
+@pytest.mark.parametrize(
+    "setting, names",
+    [
+        (None, ["compiled_validator", "connection_pool"]),
+        ("all", ["compiled_validator", "connection_pool"]),
+        ("none", []),
+        ("connection_pool", ["connection_pool"]),
+        (" compiled_validator , connection_pool ", ["compiled_validator", "connection_pool"]),
+    ],
+)
+def test_rasa_patches_chooses_changes_by_name(setting, names):
+    assert [patch.name for patch in rasa_patches.chosen(setting)] == names
+
+
+def test_an_unknown_change_is_refused_by_name():
+    with pytest.raises(ValueError, match="no_such_change"):
+        rasa_patches.chosen("compiled_validator,no_such_change")
