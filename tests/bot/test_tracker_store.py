@@ -1,20 +1,29 @@
-"""Conversations are kept sealed, come back whole, and idle ones are purged."""
+"""Conversations are kept sealed, come back whole, are read incrementally; idle ones go."""
 
 import asyncio
+import json
 import os
+import threading
 import time
 
 import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.concerns import main as concerns_command
 from bot.conversation_retention import purge_idle_conversations
 from bot.settings import Settings
-from bot.tracker_store import SealedTrackerStore
+from bot.tracker_store import Recent, RecentConversations, SealedTrackerStore
 
 POSTGRES_URL = os.environ.get("CONCERNS_TEST_DATABASE_URL")
 # Invented words, distinctive enough to search the raw database for.
@@ -150,3 +159,139 @@ def test_the_purge_command_purges_idle_conversations_and_audits_it(
 def test_the_purge_of_a_database_rasa_never_used_removes_nothing(tmp_path):
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'empty.db'}")
     assert purge_idle_conversations(engine, idle_hours=24) == 0
+
+
+def more(tracker: DialogueStateTracker, text: str, at: float) -> DialogueStateTracker:
+    """Adds one turn to a conversation, as a Rasa server would."""
+    tracker.update(UserUttered(text, {"name": "warning_sign", "confidence": 0.9}, timestamp=at))
+    tracker.update(BotUttered("Noted.", timestamp=at + 0.5))
+    return tracker
+
+
+def kinds_and_texts(tracker: DialogueStateTracker) -> list:
+    return [(event.type_name, getattr(event, "text", None)) for event in tracker.events]
+
+
+def counting_decryptions(store: SealedTrackerStore, monkeypatch) -> list:
+    opened = []
+    cipher = store.SQLEvent.__table__.c.data.type.cipher
+    original = cipher.decrypt
+
+    def decrypt(token):
+        opened.append(1)
+        return original(token)
+
+    monkeypatch.setattr(cipher, "decrypt", decrypt)
+    return opened
+
+
+def test_the_rows_are_the_ones_rasas_own_store_writes(tmp_path, conversations_url):
+    plain = SQLTrackerStore(DOMAIN, host=f"sqlite:///{tmp_path / 'plain.db'}")
+    sealed = SealedTrackerStore(DOMAIN)
+    now = time.time()
+    save(plain, conversation("same", now))
+    save(sealed, conversation("same", now))
+
+    def rows(store):
+        with store.session_scope() as session:
+            return [
+                (row.sender_id, row.type_name, row.timestamp, row.intent_name, row.action_name,
+                 json.loads(row.data))
+                for row in session.query(store.SQLEvent).order_by(store.SQLEvent.id)
+            ]  # fmt: skip
+
+    assert rows(sealed) == rows(plain)
+
+
+def test_a_conversation_read_again_decrypts_only_what_is_new(conversations_url, monkeypatch):
+    store = SealedTrackerStore(DOMAIN)
+    save(store, conversation("again", time.time()))
+    tracker = asyncio.run(store.retrieve("again"))
+    save(store, more(tracker, "and the post is piling up", time.time()))
+    opened = counting_decryptions(store, monkeypatch)
+
+    again = asyncio.run(store.retrieve("again"))
+
+    # The last row kept, to see it is still there, and the turn's two new ones.
+    assert len(opened) == 3
+    assert kinds_and_texts(again) == kinds_and_texts(tracker)
+
+
+def test_a_kept_conversation_picks_up_a_turn_another_server_wrote(conversations_url):
+    here, other = SealedTrackerStore(DOMAIN), SealedTrackerStore(DOMAIN)
+    save(here, conversation("shared", time.time()))
+    asyncio.run(here.retrieve("shared"))  # now kept by this server
+
+    elsewhere = asyncio.run(other.retrieve("shared"))
+    save(other, more(elsewhere, "she has not been out all week", time.time()))
+    mine = asyncio.run(here.retrieve("shared"))
+    save(here, more(mine, "her phone goes to voicemail", time.time() + 1))
+
+    whole = asyncio.run(SealedTrackerStore(DOMAIN).retrieve("shared"))
+    texts = [text for kind, text in kinds_and_texts(whole) if kind == "user"]
+    assert texts == [TYPED, "she has not been out all week", "her phone goes to voicemail"]
+    assert len(whole.events) == 8, "no event lost or stored twice"
+
+
+def test_a_kept_conversation_that_was_purged_is_gone(conversations_url):
+    store = SealedTrackerStore(DOMAIN)
+    save(store, conversation("purged", time.time() - 25 * 3600))
+    assert asyncio.run(store.retrieve("purged")) is not None
+
+    assert purge_idle_conversations(store.engine, idle_hours=24) == 1
+
+    assert asyncio.run(store.retrieve("purged")) is None
+
+
+def test_a_new_session_is_read_on_its_own(conversations_url):
+    store = SealedTrackerStore(DOMAIN)
+    save(store, conversation("sessions", time.time()))
+    tracker = asyncio.run(store.retrieve("sessions"))
+    later = time.time() + 10
+    tracker.update(SessionStarted(timestamp=later))
+    tracker.update(ActionExecuted("action_listen", timestamp=later + 1))
+    save(store, tracker)
+
+    again = asyncio.run(store.retrieve("sessions"))
+
+    assert [event.type_name for event in again.events] == ["session_started", "action"]
+
+
+def test_the_database_is_used_off_the_event_loop(conversations_url, monkeypatch):
+    store = SealedTrackerStore(DOMAIN)
+    threads = []
+    original = store.session_scope
+
+    def session_scope():
+        threads.append(threading.get_ident())
+        return original()
+
+    monkeypatch.setattr(store, "session_scope", session_scope)
+
+    async def turn():
+        await store.save(conversation("threads", time.time()))
+        await store.retrieve("threads")
+        return threading.get_ident()
+
+    loop_thread = asyncio.run(turn())
+    assert len(threads) == 2 and loop_thread not in threads
+
+
+def test_recent_conversations_drop_the_least_recently_used_first():
+    recent = RecentConversations(capacity=2)
+    recent.keep("a", Recent(1))
+    recent.keep("b", Recent(2))
+    recent.get("a")
+    recent.keep("c", Recent(3))
+
+    assert recent.get("b") is None
+    assert recent.get("a").last_id == 1 and recent.get("c").last_id == 3
+
+
+def test_recent_conversations_are_not_kept_past_a_pause(monkeypatch):
+    recent = RecentConversations(for_seconds=60)
+    recent.keep("a", Recent(1))
+    later = time.monotonic() + 61
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+
+    assert recent.get("a") is None and len(recent) == 0
