@@ -33,6 +33,34 @@ PRONOUN_GROUPS = (
 )
 
 TokenPattern = List[Dict[str, Any]]
+VOWELS = frozenset("aeiou")
+
+
+def regular_inflections(word: str) -> Set[str]:
+    """Returns the regular -s, -ed and -ing forms of a word, as English spells them.
+
+    spaCy's lookup table lists the forms it has seen, and has gaps: it knows
+    "torches" but neither "torched" nor "torching". Spelling rules fill them.
+    """
+    if word.endswith(("s", "sh", "ch", "x", "z")):
+        forms = {word + "es", word + "ed", word + "ing"}
+    elif word.endswith("e") and not word.endswith("ee"):
+        forms = {word + "s", word + "d", word[:-1] + "ing"}
+    elif word.endswith("y") and len(word) > 2 and word[-2] not in VOWELS:
+        forms = {word[:-1] + "ies", word[:-1] + "ied", word + "ing"}
+    else:
+        forms = {word + "s", word + "ed", word + "ing"}
+    # "stab", "rob", "mug": a short word ending consonant-vowel-consonant
+    # doubles its last letter ("stabbed", "robbing").
+    if (
+        len(word) <= 4
+        and len(word) >= 3
+        and word[-1] not in VOWELS | {"w", "x", "y"}
+        and word[-2] in VOWELS
+        and word[-3] not in VOWELS
+    ):
+        forms |= {word + word[-1] + "ed", word + word[-1] + "ing"}
+    return forms
 
 
 class PhraseFileError(ValueError):
@@ -132,6 +160,10 @@ class PhraseCompiler:
         # "numb", but "numbers" to "number".
         forms = {lower, lemma} | self.forms_by_lemma.get(lemma, set())
         forms |= self.forms_by_lemma.get(lower, set())
+        if lemma in self.forms_by_lemma and lemma.isalpha():
+            # A word the table knows, in the forms it does not: never a form
+            # the table gives another lemma ("cared" is "care", not "car").
+            forms |= {form for form in regular_inflections(lemma) if form not in self.lemma_lookup}
         for form in list(forms):
             for apostrophe in APOSTROPHES:
                 forms.add(form.replace("'", apostrophe))

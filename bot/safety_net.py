@@ -166,6 +166,10 @@ DURATIONS = frozenset(
     }
 )
 WEAK_NOW = frozenset({"can hear", "i can hear"})
+# "A fight going on", "screaming going on": said of the harm or menace just
+# before it, in a clause with no word of the past or of habit. Elsewhere it
+# is "what's going on with her", or "it's been going on for months".
+GOING_ON = "going on"
 # What someone fears may happen is a warning sign, not danger now: "she's
 # scared he's going to hurt her".
 FEARS = frozenset(
@@ -191,7 +195,21 @@ FEARS = frozenset(
 FUTURE_CUES = frozenset({"going to", "gonna", "gunna", "gona", "about to"})
 # A message of nothing but a cry for help ("HELP", "help me please!!").
 CRY_WORDS = frozenset(
-    {"help", "hlp", "halp", "sos", "emergency", "urgent", "quick", "hurry", "come", "cum", "send"}
+    {
+        "help",
+        "hlp",
+        "halp",
+        "sos",
+        "emergency",
+        "urgent",
+        "quick",
+        "hurry",
+        "come",
+        "cum",
+        "send",
+        "fire",
+        "ambulance",
+    }
 )
 CRY_COMPANIONS = frozenset(
     {
@@ -296,6 +314,8 @@ class Clause:
         # "could hear" is the past of "can hear".
         if text in WEAK_NOW or "could" in text or self.negated(span):
             return False
+        if text == GOING_ON:
+            return self._going_on_after_danger(span)
         if text == "now":
             before = span.doc[span.start - 1].lower_ if span.start > self.start else None
             return before is not None and before not in DURATIONS
@@ -303,6 +323,16 @@ class Clause:
             before = span.doc[self.start : span.start]
             return not any(token.lower_ in FEARS for token in before)
         return True
+
+    def _going_on_after_danger(self, span: Span) -> bool:
+        if self.cues.get("past") or self.cues.get("habitual"):
+            return False
+        # One word may stand between: "a fight is going on".
+        return any(
+            0 <= span.start - cue.end <= 1
+            for kind in ("harm", "menace")
+            for cue in self.cues.get(kind, [])
+        )
 
 
 def clauses_of(doc: Doc) -> Iterator[Clause]:

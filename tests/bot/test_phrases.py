@@ -9,6 +9,7 @@ from bot.phrases import (
     PhraseFileError,
     load_danger_phrases,
     load_warning_signs,
+    regular_inflections,
 )
 
 LOOKUP = {"curtains": "curtain", "closed": "close", "closes": "close", "closing": "close"}
@@ -25,6 +26,30 @@ def test_a_word_matches_every_form_of_its_lemma(compiler):
 
 def test_a_word_outside_the_table_matches_only_itself(compiler):
     assert compiler.forms("curtians") == ["curtians"]
+
+
+@pytest.mark.parametrize(
+    "word, forms",
+    [
+        ("torch", {"torches", "torched", "torching"}),
+        ("smoke", {"smokes", "smoked", "smoking"}),
+        ("stab", {"stabbed", "stabbing", "stabs"}),
+        ("bully", {"bullies", "bullied", "bullying"}),
+        ("follow", {"follows", "followed", "following"}),
+    ],
+)
+def test_regular_inflections_follow_english_spelling(word, forms):
+    assert forms <= regular_inflections(word)
+
+
+def test_a_known_word_gains_the_forms_its_table_lacks():
+    compiler = PhraseCompiler(spacy.blank("en"), {"torches": "torch", "cared": "care"})
+    assert {"torch", "torches", "torched", "torching"} <= set(compiler.forms("torch"))
+
+
+def test_a_form_the_table_gives_another_word_is_not_added():
+    compiler = PhraseCompiler(spacy.blank("en"), {"cars": "car", "cared": "care"})
+    assert "cared" not in compiler.forms("car")
 
 
 def test_contractions_match_both_apostrophes(compiler):
