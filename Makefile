@@ -57,7 +57,7 @@ lint: $(VENV)/.installed ## Lint and format-check the Python code (ruff)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-services: ## Start PostgreSQL and Redis on loopback for the tests and print where they are
+services: ## Start PostgreSQL and Redis on loopback (and install nginx) for the tests
 	@scripts/services
 
 browser: ## Install the system's Chromium for the browser tests, if missing
@@ -65,7 +65,8 @@ browser: ## Install the system's Chromium for the browser tests, if missing
 
 test: check lint train browser ## Every check: validation, training, pytest, browser, stories, scores
 	@if vars=$$(scripts/services); then export $$vars; \
-	else echo "!!! WARNING: PostgreSQL or Redis could not start; their tests are skipped !!!"; fi; \
+	elif [ "$${CI:-}" = true ]; then echo "PostgreSQL, Redis or nginx could not start: CI stops here." >&2; exit 1; \
+	else echo "!!! WARNING: PostgreSQL, Redis or nginx could not start; their tests are skipped !!!"; fi; \
 	$(PY) -m pytest -rs
 	$(RASA) test core --e2e --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
 	$(MAKE) --no-print-directory evaluate

@@ -111,6 +111,12 @@ class WebSettings:
     session_secret: Optional[bytes]
     message_limit: int
     requests_per_minute: int
+    # The force's reverse proxy, by the address it connects from: only its
+    # X-Forwarded-For is believed. Empty: nobody's is.
+    trusted_proxies: Tuple[str, ...] = ()
+    # Where every worker and web server counts the rate limits together. Unset:
+    # each worker counts alone (docs/deploy.md).
+    limits_redis_url: Optional[str] = None
 
     @classmethod
     def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> WebSettings:
@@ -145,6 +151,12 @@ class WebSettings:
             session_secret=secret.encode() if secret else None,
             message_limit=int(environ.get("WEB_MESSAGE_LIMIT", "2000")),
             requests_per_minute=int(environ.get("WEB_REQUESTS_PER_MINUTE", "30")),
+            trusted_proxies=tuple(
+                address.strip()
+                for address in environ.get("WEB_TRUSTED_PROXIES", "").split(",")
+                if address.strip()
+            ),
+            limits_redis_url=environ.get("WEB_LIMITS_REDIS_URL") or None,
         )
 
     def load_session_secret(self) -> bytes:

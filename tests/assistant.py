@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -37,11 +38,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def request(url: str, body: dict | None = None, timeout: float = 30) -> tuple[int, object]:
+def request(
+    url: str, body: dict | None = None, timeout: float = 30, tls: ssl.SSLContext | None = None
+) -> tuple[int, object]:
+    """POSTs body as JSON (GETs without one); returns the status and the JSON answer.
+
+    ``tls`` is the context that trusts the test proxy's throwaway certificate.
+    """
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as response:
+        with urllib.request.urlopen(req, timeout=timeout, context=tls) as response:
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode(errors="replace")

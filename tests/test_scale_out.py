@@ -2,7 +2,8 @@
 
 The set-up of docs/deploy.md, on loopback: two Rasa servers with one
 PostgreSQL tracker store and Rasa's Redis lock store, one action server, and
-the web service with two workers in front. Conversations run side by side, and
+the web service with two workers in front, behind nginx as the force's proxy
+(docs/nginx-site.conf), its rate limits shared in Redis. Conversations run side by side, and
 each one's turns alternate between the two Rasa servers; afterwards every
 conversation's events are read back from both servers and from the database,
 and every report from the concern store.
@@ -30,12 +31,14 @@ from bot.web.protection import SAFE_DEFAULT
 from tests.assistant import (
     PROJECT_DIR,
     Assistant,
+    free_port,
     request,
     said,
     start_assistant,
     start_web_service,
 )
 from tests.faults import Relay
+from tests.proxy import Proxy, start_proxy
 
 POSTGRES_URL = os.environ.get("CONCERNS_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -76,8 +79,9 @@ def redis_relay() -> Iterator[Relay]:
 
 
 @pytest.fixture(scope="module")
-def scaled(tmp_path_factory, redis_relay) -> Iterator[Tuple[Assistant, object]]:
-    """Two Rasa servers on shared stores, and the web service (two workers) in front."""
+def scaled(tmp_path_factory, redis_relay) -> Iterator[Tuple[Assistant, Proxy]]:
+    """Two Rasa servers on shared stores, the web service (two workers) in front,
+    and the proxy in front of that."""
     engine = sa.create_engine(POSTGRES_URL)
     with engine.begin() as connection:
         connection.execute(sa.text("DROP TABLE IF EXISTS events"))
@@ -100,8 +104,13 @@ def scaled(tmp_path_factory, redis_relay) -> Iterator[Tuple[Assistant, object]]:
             workers=2,
             WEB_SESSION_SECRET="test-only-scaled-secret",
             WEB_REQUESTS_PER_MINUTE="100000",
+            WEB_TRUSTED_PROXIES="127.0.0.1",
+            # Through the relay: with Redis cut, the limits are counted in
+            # each worker and nobody is turned away.
+            WEB_LIMITS_REDIS_URL=f"redis://127.0.0.1:{redis_relay.port}/1",
         ):
-            yield assistant, web
+            for proxy in start_proxy(workdir / "nginx", urlsplit(web.url).netloc, free_port()):
+                yield assistant, proxy
 
 
 def have_conversation(assistant: Assistant, number: int) -> Tuple[str, str]:
@@ -207,8 +216,10 @@ def test_two_messages_at_once_to_both_servers_are_taken_one_after_the_other(scal
         assert all("B" in stretch for stretch in kinds.split("U")[1:]), kinds
 
 
-def chat(web_url: str, sender: str, message: str) -> str:
-    status, replies = request(f"{web_url}/api/chat", {"sender": sender, "message": message})
+def chat(proxy: Proxy, sender: str, message: str) -> str:
+    status, replies = request(
+        f"{proxy.url}/api/chat", {"sender": sender, "message": message}, tls=proxy.tls
+    )
     assert status == 200, replies
     return "\n".join(reply["text"] for reply in replies)
 
@@ -216,25 +227,25 @@ def chat(web_url: str, sender: str, message: str) -> str:
 def test_with_redis_cut_the_person_gets_the_safe_default_and_nothing_is_mixed_up(
     scaled, redis_relay
 ):
-    assistant, web = scaled
-    status, session = request(f"{web.url}/api/session", {})
+    assistant, proxy = scaled
+    status, session = request(f"{proxy.url}/api/session", {}, tls=proxy.tls)
     assert status == 200
     sender = session["sender"]
     for message in turns(99)[:4]:
-        chat(web.url, sender, message)
+        chat(proxy, sender, message)
     before = said_by_person(tracker_events(assistant, assistant.urls[0], sender))
 
     redis_relay.break_connections()
     try:
-        assert chat(web.url, sender, "a few weeks") == SAFE_DEFAULT
-        assert chat(web.url, sender, "a few weeks") == SAFE_DEFAULT
+        assert chat(proxy, sender, "a few weeks") == SAFE_DEFAULT
+        assert chat(proxy, sender, "a few weeks") == SAFE_DEFAULT
     finally:
         redis_relay.mend()
     # Without the lock, neither server touched the conversation.
     for server in assistant.urls:
         assert said_by_person(tracker_events(assistant, server, sender)) == before
 
-    assert said(chat(web.url, sender, "a few weeks"), "utter_ask_whereabouts")
+    assert said(chat(proxy, sender, "a few weeks"), "utter_ask_whereabouts")
     after = said_by_person(tracker_events(assistant, assistant.urls[1], sender))
     # Typed, the button's title is sent as the button's payload (typed buttons).
     assert after == [*before, '/inform{"choice": "a few weeks"}']

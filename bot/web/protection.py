@@ -7,10 +7,14 @@ JSON answer with the right status: never a stack trace, never an HTML page.
 from __future__ import annotations
 
 import collections
+import hashlib
+import hmac
+import ipaddress
 import logging
 import re
 import time
-from typing import Deque, Dict, Optional
+import uuid
+from typing import Any, Collection, Deque, Dict, Optional
 
 from sanic import Request, response
 from sanic.exceptions import InvalidUsage, NotFound, SanicException
@@ -54,6 +58,7 @@ class RateLimiter:
 
     Kept in memory per worker process: with several workers a client gets up
     to that many times the limit, which still stops a flood from one address.
+    ``SharedRateLimiter`` counts for all of them together.
     """
 
     def __init__(self, per_minute: int, *, clock=time.monotonic) -> None:
@@ -80,6 +85,75 @@ class RateLimiter:
         for client in [c for c, w in self._seen.items() if not w or now - w[-1] >= 60]:
             del self._seen[client]
         self._last_sweep = now
+
+    async def admit(self, client: str) -> bool:
+        """The same as ``allow``, awaited as the shared limiter is."""
+        return self.allow(client)
+
+
+# One client's last minute of requests, as a sorted set of their times: drop
+# what is older than the window, refuse when it is full, else add this one.
+# One script, so that two workers counting at the same moment cannot both
+# take the last place.
+SLIDING_WINDOW = """
+local key, now, window, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+if redis.call('ZCARD', key) >= limit then
+  return 0
+end
+redis.call('ZADD', key, now, ARGV[4])
+redis.call('PEXPIRE', key, window)
+return 1
+"""
+
+
+class SharedRateLimiter:
+    """The per-minute limit of ``RateLimiter``, counted in Redis for every worker.
+
+    Clients are named in Redis by a keyed hash of their address, never the
+    address itself. If Redis cannot answer, this worker counts alone until it
+    can: a person in danger must never be turned away by a store being down.
+
+    Args:
+        redis: a ``redis.asyncio`` client.
+        per_minute: requests allowed to each client in any minute.
+        name: which limit this is ("chat", "session"), part of each key.
+        secret: the key of the hash that names clients.
+    """
+
+    def __init__(self, redis: Any, per_minute: int, *, name: str, secret: bytes) -> None:
+        self.per_minute = per_minute
+        self.prefix = f"welfare:limit:{name}:"
+        self.secret = secret
+        self.alone = RateLimiter(per_minute)
+        self._script = redis.register_script(SLIDING_WINDOW)
+        self._store_down = False
+
+    def key(self, client: str) -> str:
+        """Returns the Redis key that counts the client's requests."""
+        digest = hmac.new(self.secret, client.encode(), hashlib.sha256).hexdigest()
+        return self.prefix + digest[:32]
+
+    async def admit(self, client: str) -> bool:
+        """Records a request from the client; returns whether it is within the limit."""
+        now_ms = int(time.time() * 1000)
+        try:
+            allowed = await self._script(
+                keys=[self.key(client)],
+                args=[now_ms, 60_000, self.per_minute, f"{now_ms}-{uuid.uuid4().hex[:12]}"],
+            )
+        except Exception as error:  # noqa: BLE001 - any failure of the store: count alone
+            if not self._store_down:
+                logger.warning(
+                    "rate limits: store unavailable (%s), counting in this worker",
+                    type(error).__name__,
+                )
+            self._store_down = True
+            return self.alone.allow(client)
+        if self._store_down:
+            logger.info("rate limits: store available again")
+            self._store_down = False
+        return bool(allowed)
 
 
 def json_error(message: str, status: int) -> HTTPResponse:
@@ -154,9 +228,26 @@ def add_security_headers(request: Request, response_: HTTPResponse) -> None:
         response_.headers.setdefault(name, value)
 
 
-def client_address(request: Request) -> str:
-    """Returns the client's address, as Sanic determined it (proxies configured)."""
-    return request.remote_addr or request.ip or "unknown"
+def client_address(request: Request, trusted_proxies: Collection[str] = ()) -> str:
+    """Returns the address of the person's browser, for the rate limits.
+
+    Behind the force's proxy every request comes from the proxy, which names
+    the browser last in X-Forwarded-For. That header is believed only when the
+    request comes from a trusted proxy: anyone else can write it, and would
+    get a fresh limit with every value they made up. Sanic's own settings for
+    this (PROXIES_COUNT) believe the header from whoever sends it.
+    """
+    peer = request.ip or "unknown"
+    if peer not in trusted_proxies:
+        return peer
+    forwarded = ",".join(request.headers.getall("x-forwarded-for", []))
+    named = [part.strip() for part in forwarded.split(",") if part.strip()]
+    if not named:
+        return peer
+    try:
+        return str(ipaddress.ip_address(named[-1]))
+    except ValueError:
+        return peer
 
 
 def origin_of(request: Request) -> Optional[str]:

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import time
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import Any, Collection, Dict, FrozenSet, List, Optional, Set, Tuple
 
 import aiohttp
 from sanic import Request, Sanic, response
@@ -29,6 +29,7 @@ from bot.web.protection import (
     SAFE_DEFAULT,
     JSONErrorHandler,
     RateLimiter,
+    SharedRateLimiter,
     add_security_headers,
     client_address,
     json_error,
@@ -142,12 +143,29 @@ def create_app(settings: Optional[WebSettings] = None, *, name: str = "welfare_p
     app.config.REQUEST_TIMEOUT = 30
     app.error_handler = JSONErrorHandler()
     app.signal("http.lifecycle.request")(refuse_unclear_framing)
-    chat_limiter = RateLimiter(settings.requests_per_minute)
-    session_limiter = RateLimiter(max(1, settings.requests_per_minute // 3))
+    chat_limit = settings.requests_per_minute
+    session_limit = max(1, settings.requests_per_minute // 3)
 
     @app.listener("before_server_start")
     async def open_connections(app: Sanic, _loop: Any) -> None:
         app.ctx.secret = settings.load_session_secret()
+        if settings.limits_redis_url:
+            # Imported here: only the scaled set-up needs it.
+            import redis.asyncio
+
+            app.ctx.limits_store = redis.asyncio.from_url(
+                settings.limits_redis_url, socket_timeout=1, socket_connect_timeout=1
+            )
+            app.ctx.chat_limiter = SharedRateLimiter(
+                app.ctx.limits_store, chat_limit, name="chat", secret=app.ctx.secret
+            )
+            app.ctx.session_limiter = SharedRateLimiter(
+                app.ctx.limits_store, session_limit, name="session", secret=app.ctx.secret
+            )
+        else:
+            app.ctx.limits_store = None
+            app.ctx.chat_limiter = RateLimiter(chat_limit)
+            app.ctx.session_limiter = RateLimiter(session_limit)
         app.ctx.payloads = button_payloads(DOMAIN_FILE)
         app.ctx.titles = button_titles(DOMAIN_FILE)
         # One pool of connections to the servers behind for the life of the worker.
@@ -161,6 +179,8 @@ def create_app(settings: Optional[WebSettings] = None, *, name: str = "welfare_p
     @app.listener("after_server_stop")
     async def close_connections(app: Sanic, _loop: Any) -> None:
         await app.ctx.connections.close()
+        if app.ctx.limits_store is not None:
+            await app.ctx.limits_store.close()
 
     @app.on_request
     async def refuse_other_sites(request: Request) -> Optional[HTTPResponse]:
@@ -168,7 +188,9 @@ def create_app(settings: Optional[WebSettings] = None, *, name: str = "welfare_p
         if not request.path.startswith("/api/"):
             return None
         origin = origin_of(request)
-        if origin is None or origin in settings.allowed_origins or origin == own_origin(request):
+        if origin is None or origin in settings.allowed_origins:
+            return None
+        if origin == own_origin(request, settings.trusted_proxies):
             return None
         logger.info("refused a request from another site to %s", request.path)
         return json_error("This site may not use the chat.", 403)
@@ -198,7 +220,8 @@ def create_app(settings: Optional[WebSettings] = None, *, name: str = "welfare_p
         """Issues a new conversation id and returns the assistant's opening."""
         if request.method == "OPTIONS":
             return preflight()
-        if not session_limiter.allow(client_address(request)):
+        client = client_address(request, settings.trusted_proxies)
+        if not await app.ctx.session_limiter.admit(client):
             return json_error("Too many new conversations. Please wait a minute.", 429)
         sender = new_conversation_id(app.ctx.secret)
         replies = await ask_rasa(app, sender, OPENING)
@@ -209,7 +232,8 @@ def create_app(settings: Optional[WebSettings] = None, *, name: str = "welfare_p
         """Forwards one message and returns the replies: [{"text", "buttons"}]."""
         if request.method == "OPTIONS":
             return preflight()
-        if not chat_limiter.allow(client_address(request)):
+        client = client_address(request, settings.trusted_proxies)
+        if not await app.ctx.chat_limiter.admit(client):
             return json_error("Too many messages at once. Please wait a minute.", 429)
         try:
             body = request.json
@@ -269,6 +293,15 @@ def preflight() -> HTTPResponse:
     )
 
 
-def own_origin(request: Request) -> str:
-    """Returns this service's own origin as the browser sees it."""
-    return f"{request.scheme}://{request.host}"
+def own_origin(request: Request, trusted_proxies: Collection[str] = ()) -> str:
+    """Returns this service's own origin as the browser sees it.
+
+    Behind the force's TLS proxy the browser speaks https to the proxy, which
+    says so in X-Forwarded-Proto; believed, like the address, only from it.
+    """
+    scheme = request.scheme
+    if request.ip in trusted_proxies:
+        forwarded = (request.headers.get("x-forwarded-proto") or "").strip().lower()
+        if forwarded in ("http", "https"):
+            scheme = forwarded
+    return f"{scheme}://{request.host}"

@@ -19,7 +19,7 @@ from sanic.exceptions import InvalidUsage
 from sanic.response import HTTPResponse
 
 from bot.concern_store import ConcernStore, ConcernStoreError, UnknownReference
-from bot.settings import Settings
+from bot.settings import Settings, WebSettings
 from bot.web.conversation_ids import looks_like_conversation_id
 from bot.web.protection import (
     JSONErrorHandler,
@@ -43,6 +43,7 @@ def create_staff_app(store: Optional[ConcernStore] = None, *, name: str = "welfa
     app.error_handler = JSONErrorHandler()
     app.signal("http.lifecycle.request")(refuse_unclear_framing)
     limiter = RateLimiter(REQUESTS_PER_MINUTE)
+    trusted_proxies = WebSettings.from_env().trusted_proxies
 
     @app.listener("before_server_start")
     async def open_store(app: Sanic, _loop: Any) -> None:
@@ -54,7 +55,7 @@ def create_staff_app(store: Optional[ConcernStore] = None, *, name: str = "welfa
 
     async def officer(request: Request) -> Tuple[Optional[str], Optional[HTTPResponse]]:
         """Returns the officer the token belongs to, or the refusal (audited)."""
-        if not limiter.allow(client_address(request)):
+        if not limiter.allow(client_address(request, trusted_proxies)):
             return None, json_error("Too many requests. Please wait a minute.", 429)
         where = f"{request.method} {request.path}"
         scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
