@@ -27,6 +27,7 @@ DEFAULT_RETENTION_DAYS = 90
 # A day: long enough to come back to a conversation the same evening, short
 # enough that what people typed does not linger once they have gone.
 DEFAULT_CONVERSATION_IDLE_HOURS = 24
+DEFAULT_CONVERSATIONS_KEPT = 500
 
 
 def data_dir_from(environ: Mapping[str, str]) -> Path:
@@ -51,6 +52,10 @@ class Settings:
     retention_days: int
     conversations_url: str
     conversation_idle_hours: float
+    # How many conversations each Rasa process keeps decrypted in memory, so
+    # that a message reads only its new rows (bot/tracker_store.py); 0 keeps
+    # none and reads every conversation whole, as Rasa does.
+    conversations_kept: int = DEFAULT_CONVERSATIONS_KEPT
 
     @classmethod
     def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> Settings:
@@ -75,6 +80,9 @@ class Settings:
             ),
             conversation_idle_hours=float(
                 environ.get("CONVERSATIONS_IDLE_HOURS", DEFAULT_CONVERSATION_IDLE_HOURS)
+            ),
+            conversations_kept=int(
+                environ.get("CONVERSATIONS_KEPT_IN_MEMORY", DEFAULT_CONVERSATIONS_KEPT)
             ),
         )
 

@@ -43,7 +43,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.orm import declarative_base
 
-from bot.settings import Settings, make_sqlite_dir
+from bot.settings import DEFAULT_CONVERSATIONS_KEPT, Settings, make_sqlite_dir
 
 
 class SealedText(sa.types.TypeDecorator):
@@ -99,7 +99,7 @@ def events_table_model(cipher: MultiFernet) -> tuple:
 
 # A conversation is a few dozen events of a few kilobytes: 500 of them is a
 # few tens of MB, beside the 700 MB a Rasa process may use.
-RECENT_CONVERSATIONS = 500
+RECENT_CONVERSATIONS = DEFAULT_CONVERSATIONS_KEPT
 # Kept no longer than a pause in a conversation; the purge's 24 hours idle
 # are far beyond it, so a purged conversation is never held here.
 RECENT_FOR_SECONDS = 15 * 60
@@ -170,7 +170,7 @@ class SealedTrackerStore(SQLTrackerStore):
         make_sqlite_dir(settings.conversations_url)
         # A URL in `host` is taken whole by Rasa (SQLTrackerStore.get_db_url).
         super().__init__(domain=domain, host=settings.conversations_url, event_broker=event_broker)
-        self.recent = RecentConversations()
+        self.recent = RecentConversations(capacity=settings.conversations_kept)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         """Returns the latest session of a conversation, reading only what is new."""

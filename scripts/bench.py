@@ -13,12 +13,18 @@ Measured the same way every time, in one run, on this machine:
 4. for the project: the same load at 1 conversation straight to Rasa, for the
    web service's own overhead, and a soak at 10 conversations for memory growth;
 5. the project's model again in the scaled set-up of docs/deploy.md (two Rasa
-   servers, PostgreSQL and Redis from scripts/services, two web workers), at
+   servers, PostgreSQL and Redis from scripts/services, two web workers),
+   reached through nginx as the force's proxy (docs/nginx-site.conf, TLS), at
    the same levels;
 6. the changes this project makes to Rasa (bot/rasa_patches.py, the selective
-   domain of endpoints.yml), added to Rasa as it ships one at a time (STEPS),
+   domain of endpoints.yml, the recent conversations bot/tracker_store.py
+   keeps), added to Rasa as it ships one at a time (STEPS),
    each at 10 conversations: what each one gains, on its own. ``--steps``
    measures only these, into results/bench-steps.json.
+
+7. the ceiling: the same conversations in-process through Rasa's
+   Agent.handle_message, in-memory stores, the actions called directly, one
+   process per core (scripts/bench_ceiling.py): the most Rasa can do here.
 
 Writes results/bench.json and results/bench.png, and prints a table of the
 figures against the targets and the project/baseline ratios. Timing on shared
@@ -26,8 +32,8 @@ machines is noisy: compare figures from one run, never across runs.
 
 ``--smoke`` is the short version `make test` runs so that this cannot rot:
 the already-trained model, no baseline, 1 and 2 conversations for a few
-seconds, no soak, the scaled set-up too whenever PostgreSQL and Redis can
-start, and only the first step (Rasa as it ships); it writes
+seconds, no soak, the ceiling, the scaled set-up too whenever PostgreSQL and
+Redis can start, and only the first step (Rasa as it ships); it writes
 results/bench-smoke.json.
 
 Usage: python scripts/bench.py [--smoke | --steps [--rounds 3]] [--seconds 20]
@@ -53,11 +59,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 import psutil
 
 from bot.serve import record_model
+from tests.proxy import Proxy, start_proxy
 
 PROJECT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -97,13 +104,15 @@ policies:
     epochs: 100
     constrain_similarities: true
 """
-# The changes of bot/rasa_patches.py and endpoints.yml, added one at a time
-# to Rasa as it ships: (step, RASA_PATCHES, enable_selective_domain).
+# The changes of bot/rasa_patches.py, endpoints.yml and bot/tracker_store.py,
+# added one at a time to Rasa as it ships: (step, RASA_PATCHES,
+# enable_selective_domain, CONVERSATIONS_KEPT_IN_MEMORY).
 STEPS = (
-    ("rasa as shipped", "none", False),
-    ("+ compiled validator", "compiled_validator", False),
-    ("+ connection pool", "compiled_validator,connection_pool", False),
-    ("+ selective domain", "compiled_validator,connection_pool", True),
+    ("rasa as shipped", "none", False, "0"),
+    ("+ compiled validator", "compiled_validator", False, "0"),
+    ("+ connection pool", "compiled_validator,connection_pool", False, "0"),
+    ("+ selective domain", "compiled_validator,connection_pool", True, "0"),
+    ("+ recent conversations kept", "compiled_validator,connection_pool", True, "500"),
 )
 TARGETS = {
     "p95_ms_at_10": 150,
@@ -193,6 +202,7 @@ class Stack:
         *,
         patches: str = "all",
         selective_domain: bool = True,
+        conversations_kept: str = "500",
     ) -> None:
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
@@ -211,6 +221,7 @@ class Stack:
             "WEB_REQUESTS_PER_MINUTE": "100000000",
             "RASA_TELEMETRY_ENABLED": "false",
             "RASA_PATCHES": patches,
+            "CONVERSATIONS_KEPT_IN_MEMORY": conversations_kept,
         }
         for name in ("CONCERNS_DATABASE_URL", "CONVERSATIONS_DATABASE_URL", "DEPLOYMENT"):
             env.pop(name, None)
@@ -222,6 +233,9 @@ class Stack:
                 REDIS_HOST=redis.hostname or "127.0.0.1",
                 REDIS_PORT=str(redis.port or 6379),
                 REDIS_PASSWORD="",
+                # Behind the proxy, its limits shared by both workers, as docs/deploy.md.
+                WEB_TRUSTED_PROXIES="127.0.0.1",
+                WEB_LIMITS_REDIS_URL=redis._replace(path="/1").geturl(),
             )
         else:
             # The same stack as `make run`, from its endpoints.yml.
@@ -261,6 +275,15 @@ class Stack:
         self.cold_start_s = self._first_good_reply(started)
         for port in list(self.rasa_ports.values())[1:]:
             self._wait_for_reply(port, started)
+        # The scaled set-up is reached through the force's proxy, nginx with
+        # docs/nginx-site.conf; the embedded one straight, as `make run`.
+        self._proxy: Optional[Iterator[Proxy]] = None
+        self.proxy: Optional[Proxy] = None
+        self.url = f"http://127.0.0.1:{self.web_port}"
+        if services:
+            self._proxy = start_proxy(workdir / "nginx", f"127.0.0.1:{self.web_port}", free_port())
+            self.proxy = next(self._proxy)
+            self.url = self.proxy.url
 
     def _start(self, name: str, command: List[str], env: dict) -> subprocess.Popen:
         log = (self.workdir / f"{name}.log").open("w")
@@ -287,6 +310,8 @@ class Stack:
         return {name: round(rss_mb(process), 1) for name, process in self.processes.items()}
 
     def stop(self) -> None:
+        if self._proxy is not None:
+            self._proxy.close()
         for process in self.processes.values():
             process.send_signal(signal.SIGTERM)
         for process in self.processes.values():
@@ -296,13 +321,26 @@ class Stack:
                 process.kill()
 
 
-def load(host: str, users: int, seconds: int, target: str, prefix: Path) -> Dict[str, float]:
-    """Runs Locust headless; returns per-message throughput, latency and errors."""
+def load(
+    host: str,
+    users: int,
+    seconds: int,
+    target: str,
+    prefix: Path,
+    proxy: Optional[Proxy] = None,
+) -> Dict[str, float]:
+    """Runs Locust headless; returns per-message throughput, latency and errors.
+
+    Through the proxy, Locust trusts its throwaway certificate and no other.
+    """
+    env = {**os.environ, "BENCH_TARGET": target}
+    if proxy is not None:
+        env["BENCH_CA_BUNDLE"] = str(proxy.certificate)
     subprocess.run(
         [str(VENV_BIN / "locust"), "-f", str(LOCUSTFILE), "--headless", "-u", str(users),
          "-r", str(users), "-t", f"{seconds}s", "--host", host, "--csv", str(prefix),
          "--only-summary", "--stop-timeout", "10", "--loglevel", "ERROR"],
-        cwd=PROJECT, env={**os.environ, "BENCH_TARGET": target}, check=False,
+        cwd=PROJECT, env=env, check=False,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     with open(f"{prefix}_stats.csv", newline="") as stream:
@@ -332,12 +370,13 @@ def measure(
     stack = Stack(model, workdir / name, services)
     figures: dict = {"cold_start_s": round(stack.cold_start_s, 2), "rss_idle_mb": stack.memory()}
     try:
-        web = f"http://127.0.0.1:{stack.web_port}"
+        web = stack.url
+        figures["through_proxy"] = stack.proxy is not None
         figures["load"] = []
         for users in args.levels:
             print(f"bench: {name}: {users} conversations for {args.seconds} s", flush=True)
             figures["load"].append(
-                load(web, users, args.seconds, "web", workdir / f"{name}-{users}")
+                load(web, users, args.seconds, "web", workdir / f"{name}-{users}", stack.proxy)
             )
         figures["rss_after_load_mb"] = stack.memory()
         if name == "project":
@@ -378,19 +417,23 @@ def measure_steps(model: Path, args: argparse.Namespace, workdir: Path) -> List[
     whole sequence, and the figures of each step are the medians over rounds.
     """
     users = 2 if args.smoke else 10
-    rounds: Dict[str, List[dict]] = {name: [] for name, _, _ in STEPS}
+    rounds: Dict[str, List[dict]] = {name: [] for name, *_ in STEPS}
     for round_number in range(args.rounds):
-        for index, (name, patches, selective) in enumerate(STEPS[: 1 if args.smoke else None]):
+        for index, (name, patches, selective, kept) in enumerate(
+            STEPS[: 1 if args.smoke else None]
+        ):
             print(f"bench: step {name!r}, round {round_number + 1}", flush=True)
             folder = workdir / f"step-{index}-round-{round_number}"
-            stack = Stack(model, folder, patches=patches, selective_domain=selective)
+            stack = Stack(
+                model, folder, patches=patches, selective_domain=selective, conversations_kept=kept
+            )
             try:
-                web = f"http://127.0.0.1:{stack.web_port}"
+                web = stack.url
                 rounds[name].append(load(web, users, args.seconds, "web", folder / "load"))
             finally:
                 stack.stop()
     steps = []
-    for name, patches, selective in STEPS:
+    for name, patches, selective, kept in STEPS:
         if not rounds[name]:
             continue
         figures = {
@@ -400,13 +443,79 @@ def measure_steps(model: Path, args: argparse.Namespace, workdir: Path) -> List[
         figures["errors"] = sum(level["errors"] for level in rounds[name])
         figures["each_round"] = rounds[name]
         steps.append({"step": name, "patches": patches, "selective_domain": selective,
-                      "users": users, "rounds": len(rounds[name]), **figures})  # fmt: skip
+                      "conversations_kept": int(kept), "users": users,
+                      "rounds": len(rounds[name]), **figures})  # fmt: skip
     for previous, step in zip(steps, steps[1:], strict=False):
         step["p50_vs_previous"] = round(step["p50_ms"] / previous["p50_ms"], 3)
         step["replies_per_s_vs_previous"] = round(
             step["replies_per_s"] / previous["replies_per_s"], 3
         )
     return steps
+
+
+def percentile(values: List[float], share: float) -> float:
+    """Returns the value below which ``share`` of the values fall (nearest rank)."""
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 1)
+
+
+def measure_ceiling(model: Path, args: argparse.Namespace, workdir: Path) -> dict:
+    """The same conversations in-process through Agent.handle_message (scripts/bench_ceiling.py).
+
+    One process per core, the conversations shared out between them, all
+    talking at once; figures as for the stacks, per message.
+    """
+    cores = os.cpu_count() or 1
+    levels = []
+    for users in args.levels:
+        print(f"bench: ceiling: {users} conversations for {args.seconds} s", flush=True)
+        count = min(cores, users)
+        folders = [workdir / f"ceiling-{users}-{n}" for n in range(count)]
+        processes = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(PROJECT / "scripts" / "bench_ceiling.py"),
+                    str(model),
+                    str(folder),
+                    "--users",
+                    str(users // count + (n < users % count)),
+                    "--seconds",
+                    str(args.seconds),
+                ],
+                cwd=PROJECT,
+                env={
+                    **os.environ,
+                    "PYTHONPATH": str(PROJECT),
+                    "CONCERNS_DATA_DIR": str(folder / "data"),
+                },
+                stdout=subprocess.DEVNULL,
+                stderr=(workdir / f"ceiling-{users}-{n}.log").open("w"),
+            )  # fmt: skip
+            for n, folder in enumerate(folders)
+        ]
+        while not all((folder / "ready").exists() for folder in folders):
+            if any(process.poll() is not None for process in processes):
+                raise RuntimeError(f"a ceiling process exited; see {workdir}/ceiling-*.log")
+            time.sleep(0.2)
+        for folder in folders:
+            (folder / "go").write_text("go")
+        for process in processes:
+            process.wait(timeout=args.seconds + 300)
+        parts = [json.loads((folder / "latencies.json").read_text()) for folder in folders]
+        latencies = [ms for part in parts for ms in part["latencies_ms"]]
+        seconds = max(part["seconds"] for part in parts)
+        levels.append({
+            "users": users,
+            "messages": len(latencies),
+            "errors": sum(len(part["failures"]) for part in parts),
+            "replies_per_s": round(len(latencies) / seconds, 2),
+            "p50_ms": percentile(latencies, 0.50),
+            "p95_ms": percentile(latencies, 0.95),
+            "p99_ms": percentile(latencies, 0.99),
+            "processes": count,
+        })  # fmt: skip
+    return {"load": levels}
 
 
 def steps_table(steps: List[dict]) -> str:
@@ -434,57 +543,61 @@ def table(results: dict) -> str:
     to whichever a force would run.
     """
     project, baseline = results["project"], results.get("baseline")
-    scaled = results.get("scaled")
-    rows = [("measure", "embedded", "scaled", "baseline", "best/baseline", "target")]
+    scaled, ceiling = results.get("scaled"), results.get("ceiling")
+    rows = [("measure", "embedded", "scaled", "baseline", "ceiling", "best/baseline",
+             "best/ceiling", "target")]  # fmt: skip
     for level in project["load"]:
         users = level["users"]
         base = at(baseline, users) if baseline else None
         other = at(scaled, users) if scaled else None
+        top = at(ceiling, users) if ceiling else None
         for key in ("replies_per_s", "p50_ms", "p95_ms", "p99_ms", "errors"):
             best = BETTER[key](level[key], other[key]) if other else level[key]
             ratio = f"{best / base[key]:.2f}" if base and base[key] else ""
+            of_ceiling = f"{best / top[key]:.2f}" if top and top[key] else ""
             target = ""
             if users == 10 and key == "p95_ms":
                 target = f"< {TARGETS['p95_ms_at_10']} ms, <= 0.25 x baseline"
             if users == 50 and key == "replies_per_s":
-                target = ">= 4 x baseline"
+                target = ">= 4 x baseline, >= 0.5 x ceiling"
             if users == 50 and key == "errors":
                 target = "0"
             rows.append(
                 (f"{key} at {users}", level[key], other[key] if other else "",
-                 base[key] if base else "", ratio, target)
+                 base[key] if base else "", top[key] if top else "", ratio, of_ceiling, target)
             )  # fmt: skip
     none = {"cold_start_s": "", "rss_after_load_mb": {"rasa": ""}}
     other, base = scaled or none, baseline or none
     rows.append(("cold start s", project["cold_start_s"], other["cold_start_s"],
-                 base["cold_start_s"], "", "< 10"))  # fmt: skip
+                 base["cold_start_s"], "", "", "", "< 10"))  # fmt: skip
     rss = [figures["rss_after_load_mb"]["rasa"] for figures in (project, other, base)]
-    rows.append(("rasa RSS MB after load (each)", *rss, "", "< 700"))
+    rows.append(("rasa RSS MB after load (each)", *rss, "", "", "", "< 700"))
     training = results.get("training_s", {})
     if training:
         rows.append(("training s", training.get("project"), "", training.get("baseline"), "",
-                     "< 180"))  # fmt: skip
+                     "", "", "< 180"))  # fmt: skip
     if "web_overhead" in project:
         overhead = project["web_overhead"]["p50_ms"]
-        rows.append(("web overhead p50 ms", overhead, "", "", "", "< 10"))
+        rows.append(("web overhead p50 ms", overhead, "", "", "", "", "", "< 10"))
     if "soak" in project:
         growth = project["soak"]["growth_percent"]
-        rows.append(("soak growth % (rasa)", growth["rasa"], "", "", "", "< 10"))
-    widths = [max(len(str(row[i])) for row in rows) for i in range(6)]
+        rows.append(("soak growth % (rasa)", growth["rasa"], "", "", "", "", "", "< 10"))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
     return "\n".join(
         "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows
     )
 
 
 def plot(results: dict, path: Path) -> None:
-    """Draws latency (p50, p95) against concurrency, project against baseline."""
+    """Draws latency (p50, p95) against concurrency: both set-ups, baseline and ceiling."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(7, 4.5))
-    for name, style in (("project", "-"), ("scaled", "-."), ("baseline", "--")):
+    for name, style in (("project", "-"), ("scaled", "-."), ("baseline", "--"),
+                        ("ceiling", ":")):  # fmt: skip
         if name not in results:
             continue
         levels = results[name]["load"]
@@ -549,6 +662,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 print(f"bench: training the {name} model", flush=True)
                 results["training_s"][name] = round(train(config, workdir / "models", name), 1)
                 models[name] = workdir / "models" / f"{name}.tar.gz"
+        results["ceiling"] = measure_ceiling(models["project"], args, workdir)
         for name, model in models.items():
             results[name] = measure(name, model, args, workdir)
         results["steps"] = measure_steps(models["project"], args, workdir)
@@ -567,7 +681,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(steps_table(results["steps"]))
     print(f"bench: figures in {out}")
     levels = [
-        level for name in ("project", "scaled") for level in results.get(name, {}).get("load", [])
+        level
+        for name in ("project", "scaled", "ceiling")
+        for level in results.get(name, {}).get("load", [])
     ]
     errors = [level["errors"] for level in levels] + [step["errors"] for step in results["steps"]]
     return (

@@ -12,25 +12,10 @@ from __future__ import annotations
 import os
 import uuid
 
+from bench_conversation import CONVERSATION  # scripts/, on Locust's path
 from locust import HttpUser, constant, task
 
 TARGET = os.environ.get("BENCH_TARGET", "web")
-CONVERSATION = (
-    "hello",
-    "my neighbour's curtains have been closed for a week",
-    "/affirm",
-    "her phone is always off and i haven't seen her go out",
-    "/deny",
-    "i'm not sure, it might be nothing",
-    "will they know it was me?",
-    "/want_to_report",
-    "she looks frightened when he comes home",
-    '/inform{"choice": "a few weeks"}',
-    "Invented Road, Exampletown",
-    "/deny",
-    '/inform{"choice": "anonymous"}',
-    "/affirm",
-)
 
 
 class Person(HttpUser):
@@ -40,6 +25,9 @@ class Person(HttpUser):
 
     def on_start(self) -> None:
         self.sender = None
+        # Through the test proxy: trust its throwaway certificate, and only it.
+        if os.environ.get("BENCH_CA_BUNDLE"):
+            self.client.verify = os.environ["BENCH_CA_BUNDLE"]
 
     def begin_conversation(self) -> None:
         if TARGET == "web":

@@ -25,10 +25,11 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 @dataclass(frozen=True)
 class Proxy:
-    """A running proxy: its https URL and a TLS context that trusts its certificate."""
+    """A running proxy: its https URL, its certificate and a TLS context that trusts it."""
 
     url: str
     tls: ssl.SSLContext
+    certificate: Path
     log: Path
 
 
@@ -132,7 +133,7 @@ def start_proxy(workdir: Path, web_service: str, port: int) -> Iterator[Proxy]:
                         "nginx did not start: " + (workdir / "nginx.out").read_text()
                     ) from None
                 time.sleep(0.1)
-        yield Proxy(url, tls, log)
+        yield Proxy(url, tls, certificate, log)
     finally:
         process.terminate()
         try:

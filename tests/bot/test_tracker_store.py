@@ -217,6 +217,20 @@ def test_a_conversation_read_again_decrypts_only_what_is_new(conversations_url, 
     assert kinds_and_texts(again) == kinds_and_texts(tracker)
 
 
+def test_with_none_kept_every_read_decrypts_the_whole_conversation(conversations_url, monkeypatch):
+    monkeypatch.setenv("CONVERSATIONS_KEPT_IN_MEMORY", "0")
+    store = SealedTrackerStore(DOMAIN)
+    save(store, conversation("whole", time.time()))
+    tracker = asyncio.run(store.retrieve("whole"))
+    opened = counting_decryptions(store, monkeypatch)
+
+    again = asyncio.run(store.retrieve("whole"))
+
+    assert len(store.recent) == 0
+    assert len(opened) == len(tracker.events)
+    assert kinds_and_texts(again) == kinds_and_texts(tracker)
+
+
 def test_a_kept_conversation_picks_up_a_turn_another_server_wrote(conversations_url):
     here, other = SealedTrackerStore(DOMAIN), SealedTrackerStore(DOMAIN)
     save(here, conversation("shared", time.time()))
