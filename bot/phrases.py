@@ -106,7 +106,16 @@ def load_danger_phrases(path: Path) -> List[str]:
     return [str(phrase) for phrase in phrases]
 
 
-DANGER_CUE_KINDS = ("harm", "menace", "now", "past", "habitual", "hypothetical", "not_danger")
+DANGER_CUE_KINDS = (
+    "harm",
+    "menace",
+    "now",
+    "past",
+    "habitual",
+    "hypothetical",
+    "story",
+    "not_danger",
+)
 
 
 def load_danger_cues(path: Path) -> Dict[str, List[str]]:

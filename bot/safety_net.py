@@ -293,13 +293,19 @@ class Clause:
         return {token.i for cue in self.cues.get("now", []) for token in cue}
 
     def supposed(self, span: Span) -> bool:
-        """Tells whether the span is only supposed: "what if he hits her", "if he comes back".
+        """Tells whether the span is only supposed: "what if he hits her", "if he comes back",
+        or a story: "in the game a man gets stabbed".
 
         Only a hypothetical before the span counts: in "he's banging on my door
         saying he'll kill me if I don't open it" the threat is real and the
         "if" belongs to what follows.
         """
-        hypotheticals = [cue for cue in self.cues.get("hypothetical", []) if not self.negated(cue)]
+        hypotheticals = [
+            cue
+            for kind in ("hypothetical", "story")
+            for cue in self.cues.get(kind, [])
+            if not self.negated(cue)
+        ]
         # "She'd kill me if she knew": "would" with an "if" anywhere in the
         # clause is a supposition, where "he'll kill me if" is a threat.
         would = span.start > 0 and span.doc[span.start - 1].lower_ in CONDITIONALS
@@ -477,7 +483,7 @@ def danger_reasons(doc: Doc) -> List[str]:
 
 def _only_says_now(clause: Clause) -> bool:
     """Tells whether the clause says it is happening now, and nothing else of danger."""
-    own = ("harm", "menace", "phrase", "past", "habitual", "hypothetical", "not_danger")
+    own = ("harm", "menace", "phrase", "past", "habitual", "hypothetical", "story", "not_danger")
     return clause.strong_now() and not any(clause.cues.get(kind) for kind in own)
 
 

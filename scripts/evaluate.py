@@ -68,9 +68,10 @@ TARGETS = {
 FLOORS = {
     "blind": {
         "intent_macro_f1": (">=", 0.95),
-        "warning_sign_f1": (">=", 0.90),
+        "warning_sign_f1": (">=", 0.91),
         "immediate_danger_recall": (">=", 0.964),
         "false_alarm_rate": ("<=", 0.0066),
+        "false_alarms_police_matters_or_past_shouting": ("<=", 0),
     },
     "holdout": TARGETS["holdout"],
 }

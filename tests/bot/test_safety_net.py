@@ -265,6 +265,8 @@ def test_danger_second_in_the_classifiers_ranking_is_not_danger(nlp, safety_net)
         # "going on" just after a menace says it is happening.
         "there's a fight going on outside the flats",
         "FIRE",
+        # Only what follows "on the telly" is a story.
+        "I'm watching the telly and I can hear him hitting her next door",
     ],
 )
 def test_danger_new_shapes(nlp, safety_net, text):
@@ -310,6 +312,10 @@ def test_danger_new_shapes(nlp, safety_net, text):
         "the fighting has been going on for months",
         "most evenings he is yelling at her",
         "the kids are kicking a ball against her door right now",
+        # A story, and a crime to the person's own car: not danger now.
+        "in the film we watched a woman is being strangled",
+        "on the telly tonight a man gets stabbed in the first five minutes",
+        "someone has just smashed my car window and nicked the radio",
     ],
 )
 def test_not_danger_new_shapes(nlp, safety_net, text):
