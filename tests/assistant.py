@@ -8,6 +8,7 @@ concern team would actually receive.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -20,9 +21,10 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Union
+from typing import Any, Awaitable, Dict, Iterator, List, Optional, TypeVar, Union
 
 import yaml
 
@@ -30,6 +32,20 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 MODEL = PROJECT_DIR / "models" / "welfare.tar.gz"
 VENV_BIN = Path(sys.executable).parent
 START_TIMEOUT_SECONDS = 180
+
+
+Result = TypeVar("Result")
+
+
+def run_coroutine(coroutine: Awaitable[Result]) -> Result:
+    """Run a coroutine to the end, from any test.
+
+    Once a browser test has run, Playwright's sync API keeps an event loop
+    running in the main thread for the rest of the session, and
+    `asyncio.run` refuses to start inside it; a thread of its own has none.
+    """
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def free_port() -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -13,6 +11,7 @@ from actions.follow_up import ActionCheckFollowUp, ValidateFollowUpForm
 from bot.concern_store import ConcernStoreUnavailable
 from bot.settings import Settings
 from tests.actions.domain import real_domain
+from tests.assistant import run_coroutine
 
 
 def tracker(text, intent, requested, slots=None):
@@ -37,7 +36,7 @@ def tracker(text, intent, requested, slots=None):
 
 def run(action, tracker_):
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker_, real_domain()))
+    events = run_coroutine(action.run(dispatcher, tracker_, real_domain()))
     return dispatcher, events
 
 

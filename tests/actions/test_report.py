@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import pytest
@@ -21,6 +20,7 @@ from actions.report import (
 from bot.concern_store import ConcernStoreUnavailable
 from bot.settings import Settings
 from tests.actions.domain import real_domain as domain
+from tests.assistant import run_coroutine
 
 ANSWERS = {
     "concern_details": "she hasn't answered the door for a fortnight (invented)",
@@ -63,7 +63,7 @@ def tracker(text="", intent="nlu_fallback", slots=None, requested=None, entities
 
 def run(action, tracker_):
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker_, domain()))
+    events = run_coroutine(action.run(dispatcher, tracker_, domain()))
     return dispatcher, events
 
 
@@ -180,7 +180,7 @@ def test_a_wrong_email_address_is_asked_for_again():
 
 def test_anonymous_reports_are_not_asked_for_contact_details():
     form = ValidateConcernForm()
-    needed = asyncio.run(
+    needed = run_coroutine(
         form.required_slots([], CollectingDispatcher(), tracker(slots=ANSWERS), domain())
     )
     assert "contact_detail" not in needed

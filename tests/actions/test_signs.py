@@ -1,12 +1,11 @@
 """action_note_warning_signs gathers canonical signs across turns."""
 
-import asyncio
-
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.signs import ActionNoteWarningSigns
+from tests.assistant import run_coroutine
 
 
 def tracker_with(entities, gathered=None):
@@ -26,7 +25,7 @@ def sign(value):
 
 def run(tracker):
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(ActionNoteWarningSigns().run(dispatcher, tracker, {}))
+    events = run_coroutine(ActionNoteWarningSigns().run(dispatcher, tracker, {}))
     return dispatcher, {event["name"]: event["value"] for event in events}
 
 

@@ -1,12 +1,12 @@
 """action_list_support_services writes out data/agencies.yml, and only verified numbers."""
 
-import asyncio
 import re
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.support import ActionListSupportServices
+from tests.assistant import run_coroutine
 
 VERIFIED_HELPLINES = {"0808 2000 247", "0808 802 0300", "0808 168 9111"}
 AGENCIES = [
@@ -20,7 +20,7 @@ AGENCIES = [
 
 def support_services():
     tracker = Tracker.from_dict({"sender_id": "test", "events": [], "latest_message": {}})
-    [event] = asyncio.run(ActionListSupportServices().run(CollectingDispatcher(), tracker, {}))
+    [event] = run_coroutine(ActionListSupportServices().run(CollectingDispatcher(), tracker, {}))
     assert event["name"] == "support_services"
     return event["value"]
 

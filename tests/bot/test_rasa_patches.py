@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from types import SimpleNamespace
 
@@ -15,6 +14,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import rasa_patches
+from tests.assistant import run_coroutine
 
 GOOD_REPLY = {
     "events": [{"event": "slot", "name": "relationship", "value": "neighbour"}],
@@ -121,7 +121,7 @@ def test_action_calls_reuse_one_connection(patched):
             await runner.cleanup()
         return ports
 
-    ports = asyncio.run(scenario())
+    ports = run_coroutine(scenario())
     assert len(ports) == 3 and len(set(ports)) == 1, "one client connection for all calls"
 
 
@@ -137,7 +137,7 @@ def test_without_the_pool_each_call_opens_a_connection():
             await runner.cleanup()
         return ports
 
-    assert len(set(asyncio.run(scenario()))) == 3
+    assert len(set(run_coroutine(scenario()))) == 3
 
 
 def test_the_pooled_session_keeps_the_endpoints_headers_and_closes_on_stop(patched):
@@ -152,7 +152,7 @@ def test_the_pooled_session_keeps_the_endpoints_headers_and_closes_on_stop(patch
         await run.close_resources(STOPPED_APP, None)
         return first
 
-    assert asyncio.run(scenario()).closed
+    assert run_coroutine(scenario()).closed
 
 
 @pytest.mark.parametrize(

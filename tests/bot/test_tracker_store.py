@@ -1,6 +1,5 @@
 """Conversations are kept sealed, come back whole, are read incrementally; idle ones go."""
 
-import asyncio
 import json
 import os
 import threading
@@ -24,6 +23,7 @@ from bot.concerns import main as concerns_command
 from bot.conversation_retention import purge_idle_conversations
 from bot.settings import Settings
 from bot.tracker_store import Recent, RecentConversations, SealedTrackerStore
+from tests.assistant import run_coroutine
 
 POSTGRES_URL = os.environ.get("CONCERNS_TEST_DATABASE_URL")
 # Invented words, distinctive enough to search the raw database for.
@@ -76,14 +76,14 @@ def conversation(sender: str, at: float) -> DialogueStateTracker:
 
 
 def save(store: SealedTrackerStore, tracker: DialogueStateTracker) -> None:
-    asyncio.run(store.save(tracker))
+    run_coroutine(store.save(tracker))
 
 
 def test_a_conversation_comes_back_whole_from_a_new_store(conversations_url):
     save(SealedTrackerStore(DOMAIN), conversation("sender-a", time.time()))
 
     # A new store is what a restarted Rasa server opens.
-    again = asyncio.run(SealedTrackerStore(DOMAIN).retrieve("sender-a"))
+    again = run_coroutine(SealedTrackerStore(DOMAIN).retrieve("sender-a"))
 
     assert again.latest_message.text == TYPED
     assert again.get_slot("warning_signs") == ["curtains_closed"]
@@ -109,7 +109,7 @@ def test_events_sealed_with_another_key_are_never_read_as_plain_text(
     monkeypatch.setenv("CONCERNS_KEY", Fernet.generate_key().decode())
 
     with pytest.raises(RuntimeError, match="cannot be decrypted"):
-        asyncio.run(SealedTrackerStore(DOMAIN).retrieve("sender-c"))
+        run_coroutine(SealedTrackerStore(DOMAIN).retrieve("sender-c"))
 
 
 def test_an_old_key_still_opens_conversations_after_rotation(conversations_url, monkeypatch):
@@ -117,7 +117,7 @@ def test_an_old_key_still_opens_conversations_after_rotation(conversations_url, 
     monkeypatch.setenv("CONCERNS_OLD_KEYS", os.environ["CONCERNS_KEY"])
     monkeypatch.setenv("CONCERNS_KEY", Fernet.generate_key().decode())
 
-    again = asyncio.run(SealedTrackerStore(DOMAIN).retrieve("sender-d"))
+    again = run_coroutine(SealedTrackerStore(DOMAIN).retrieve("sender-d"))
     assert again.latest_message.text == TYPED
 
 
@@ -128,8 +128,8 @@ def test_only_idle_conversations_are_purged(conversations_url):
 
     assert purge_idle_conversations(store.engine, idle_hours=24) == 1
 
-    assert asyncio.run(store.retrieve("idle")) is None
-    assert asyncio.run(store.retrieve("recent")).latest_message.text == TYPED
+    assert run_coroutine(store.retrieve("idle")) is None
+    assert run_coroutine(store.retrieve("recent")).latest_message.text == TYPED
 
 
 def test_the_purge_command_purges_idle_conversations_and_audits_it(
@@ -146,8 +146,8 @@ def test_the_purge_command_purges_idle_conversations_and_audits_it(
     assert concerns_command(["--actor", "test-officer", "purge"]) == 0
 
     assert '"conversations_purged": 1' in capsys.readouterr().out
-    assert asyncio.run(store.retrieve("idle")) is None
-    assert asyncio.run(store.retrieve("recent")) is not None
+    assert run_coroutine(store.retrieve("idle")) is None
+    assert run_coroutine(store.retrieve("recent")) is not None
     trail = Settings.from_env().open_store().audit_trail()
     assert [(entry["actor"], entry["action"]) for entry in trail][-1] == (
         "test-officer",
@@ -206,11 +206,11 @@ def test_the_rows_are_the_ones_rasas_own_store_writes(tmp_path, conversations_ur
 def test_a_conversation_read_again_decrypts_only_what_is_new(conversations_url, monkeypatch):
     store = SealedTrackerStore(DOMAIN)
     save(store, conversation("again", time.time()))
-    tracker = asyncio.run(store.retrieve("again"))
+    tracker = run_coroutine(store.retrieve("again"))
     save(store, more(tracker, "and the post is piling up", time.time()))
     opened = counting_decryptions(store, monkeypatch)
 
-    again = asyncio.run(store.retrieve("again"))
+    again = run_coroutine(store.retrieve("again"))
 
     # The last row kept, to see it is still there, and the turn's two new ones.
     assert len(opened) == 3
@@ -221,10 +221,10 @@ def test_with_none_kept_every_read_decrypts_the_whole_conversation(conversations
     monkeypatch.setenv("CONVERSATIONS_KEPT_IN_MEMORY", "0")
     store = SealedTrackerStore(DOMAIN)
     save(store, conversation("whole", time.time()))
-    tracker = asyncio.run(store.retrieve("whole"))
+    tracker = run_coroutine(store.retrieve("whole"))
     opened = counting_decryptions(store, monkeypatch)
 
-    again = asyncio.run(store.retrieve("whole"))
+    again = run_coroutine(store.retrieve("whole"))
 
     assert len(store.recent) == 0
     assert len(opened) == len(tracker.events)
@@ -234,14 +234,14 @@ def test_with_none_kept_every_read_decrypts_the_whole_conversation(conversations
 def test_a_kept_conversation_picks_up_a_turn_another_server_wrote(conversations_url):
     here, other = SealedTrackerStore(DOMAIN), SealedTrackerStore(DOMAIN)
     save(here, conversation("shared", time.time()))
-    asyncio.run(here.retrieve("shared"))  # now kept by this server
+    run_coroutine(here.retrieve("shared"))  # now kept by this server
 
-    elsewhere = asyncio.run(other.retrieve("shared"))
+    elsewhere = run_coroutine(other.retrieve("shared"))
     save(other, more(elsewhere, "she has not been out all week", time.time()))
-    mine = asyncio.run(here.retrieve("shared"))
+    mine = run_coroutine(here.retrieve("shared"))
     save(here, more(mine, "her phone goes to voicemail", time.time() + 1))
 
-    whole = asyncio.run(SealedTrackerStore(DOMAIN).retrieve("shared"))
+    whole = run_coroutine(SealedTrackerStore(DOMAIN).retrieve("shared"))
     texts = [text for kind, text in kinds_and_texts(whole) if kind == "user"]
     assert texts == [TYPED, "she has not been out all week", "her phone goes to voicemail"]
     assert len(whole.events) == 8, "no event lost or stored twice"
@@ -250,23 +250,23 @@ def test_a_kept_conversation_picks_up_a_turn_another_server_wrote(conversations_
 def test_a_kept_conversation_that_was_purged_is_gone(conversations_url):
     store = SealedTrackerStore(DOMAIN)
     save(store, conversation("purged", time.time() - 25 * 3600))
-    assert asyncio.run(store.retrieve("purged")) is not None
+    assert run_coroutine(store.retrieve("purged")) is not None
 
     assert purge_idle_conversations(store.engine, idle_hours=24) == 1
 
-    assert asyncio.run(store.retrieve("purged")) is None
+    assert run_coroutine(store.retrieve("purged")) is None
 
 
 def test_a_new_session_is_read_on_its_own(conversations_url):
     store = SealedTrackerStore(DOMAIN)
     save(store, conversation("sessions", time.time()))
-    tracker = asyncio.run(store.retrieve("sessions"))
+    tracker = run_coroutine(store.retrieve("sessions"))
     later = time.time() + 10
     tracker.update(SessionStarted(timestamp=later))
     tracker.update(ActionExecuted("action_listen", timestamp=later + 1))
     save(store, tracker)
 
-    again = asyncio.run(store.retrieve("sessions"))
+    again = run_coroutine(store.retrieve("sessions"))
 
     assert [event.type_name for event in again.events] == ["session_started", "action"]
 
@@ -287,7 +287,7 @@ def test_the_database_is_used_off_the_event_loop(conversations_url, monkeypatch)
         await store.retrieve("threads")
         return threading.get_ident()
 
-    loop_thread = asyncio.run(turn())
+    loop_thread = run_coroutine(turn())
     assert len(threads) == 2 and loop_thread not in threads
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from types import SimpleNamespace
 
@@ -11,6 +10,7 @@ from sanic.compat import Header
 
 from bot.web.protection import SharedRateLimiter, client_address
 from bot.web.public import own_origin
+from tests.assistant import run_coroutine
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 PROXY = "127.0.0.1"
@@ -80,7 +80,7 @@ def test_the_shared_limit_counts_every_worker_together(redis_client):
         await redis_client.close()
         return answers, someone_else, keys
 
-    answers, someone_else, keys = asyncio.run(run())
+    answers, someone_else, keys = run_coroutine(run())
     assert answers == [True, True, True, False, False, False]
     assert someone_else
     # Clients are named by a keyed hash, never by their address.
@@ -97,4 +97,4 @@ def test_with_the_store_down_each_worker_counts_alone():
         limiter = SharedRateLimiter(unreachable, 2, name="test", secret=b"s")
         return [await limiter.admit("203.0.113.7") for _ in range(3)]
 
-    assert asyncio.run(run()) == [True, True, False]
+    assert run_coroutine(run()) == [True, True, False]
