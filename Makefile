@@ -38,7 +38,7 @@ $(LANGUAGE_DIR)/.built: $(VENV)/.installed bot/language.py bot/phrases.py data/w
 
 language: $(LANGUAGE_DIR)/.built ## Build the spaCy pipeline from the phrase files in data/
 
-$(MODEL): $(LANGUAGE_DIR)/.built config.yml domain.yml $(shell find $(TRAINING_DATA) -name '*.yml') bot/safety_net.py bot/entity_extractor.py bot/intent_classifier.py bot/sign_classifier.py bot/sign_means_concern.py bot/features.py bot/language_detection.py
+$(MODEL): $(LANGUAGE_DIR)/.built config.yml domain.yml $(shell find $(TRAINING_DATA) -name '*.yml') bot/safety_net.py bot/entity_extractor.py bot/intent_classifier.py bot/sign_classifier.py bot/sign_means_concern.py bot/features.py bot/classifier_file.py bot/language_detection.py
 	$(RASA) train --data $(TRAINING_DATA) --fixed-model-name welfare --out models
 	touch $@
 	@# Rasa loads only a model whose hash was recorded here (bot/serve.py).

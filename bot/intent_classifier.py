@@ -16,8 +16,10 @@ is set to suit unit-length features.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Text
 
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -33,7 +35,13 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from scipy.sparse import csr_matrix
 
+from bot.classifier_file import load_classifiers, save_classifiers
 from bot.features import sentence_features
+
+logger = logging.getLogger(__name__)
+
+# Where the classifier is kept in the model.
+SAVED_AS = "intents.npz"
 
 
 def override_intent(message: Message, name: str) -> None:
@@ -71,6 +79,29 @@ class BlankSafeLogisticRegressionClassifier(LogisticRegressionClassifier):
     ) -> None:
         super().__init__(config, name, model_storage, resource)
         self.clf.set_params(C=self.config["C"])
+
+    def persist(self) -> None:
+        """Saves the classifier in the model as plain numbers (bot/classifier_file.py)."""
+        with self._model_storage.write_to(self._resource) as directory:
+            save_classifiers(directory / SAVED_AS, {"intents": self.clf}, {})
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> BlankSafeLogisticRegressionClassifier:
+        """Returns the trained classifier from the model, or, as Rasa's does, an untrained one."""
+        component = cls(config, execution_context.node_name, model_storage, resource)
+        try:
+            with model_storage.read_from(resource) as directory:
+                component.clf = load_classifiers(directory / SAVED_AS)[0]["intents"]
+        except (ValueError, FileNotFoundError):
+            logger.warning("The intent classifier is not in the model: train it again.")
+        return component
 
     @staticmethod
     def _readable(message: Message) -> bool:

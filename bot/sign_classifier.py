@@ -38,6 +38,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+from bot.classifier_file import load_classifiers, save_classifiers
 from bot.features import sentence_features
 from bot.language import WARNING_SIGN_LABEL
 
@@ -51,6 +52,7 @@ FOLDS = 5
 # more about the words of the message than about the sign. Above the range,
 # the classifier never adds the sign: the phrases alone do better.
 THRESHOLDS = [*np.arange(0.5, 0.99, 0.05), 1.01]
+SAVED_AS = "warning_signs.npz"
 
 
 def annotated_signs(message: Message) -> Set[str]:
@@ -170,12 +172,9 @@ class WarningSignClassifier(GraphComponent, EntityExtractorMixin):
 
     def persist(self) -> None:
         """Saves the classifiers and thresholds in the model."""
-        import skops.io as sio
-
         with self._model_storage.write_to(self._resource) as directory:
-            sio.dump(
-                {"classifiers": self.classifiers, "thresholds": self.thresholds},
-                directory / "warning_signs.skops",
+            save_classifiers(
+                directory / SAVED_AS, self.classifiers, {"thresholds": self.thresholds}
             )
 
     @classmethod
@@ -188,16 +187,12 @@ class WarningSignClassifier(GraphComponent, EntityExtractorMixin):
         **kwargs: Any,
     ) -> WarningSignClassifier:
         """Returns the trained classifier from the model, or an untrained one."""
-        import skops.io as sio
-
         try:
             with model_storage.read_from(resource) as directory:
-                path = directory / "warning_signs.skops"
-                # Only the types this component saved are trusted.
-                saved = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+                classifiers, extra = load_classifiers(directory / SAVED_AS)
         except (ValueError, FileNotFoundError):
             return cls.create(config, model_storage, resource, execution_context)
-        return cls(config, model_storage, resource, saved["classifiers"], saved["thresholds"])
+        return cls(config, model_storage, resource, classifiers, extra["thresholds"])
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Adds each sign the classifiers find and the phrases did not."""
