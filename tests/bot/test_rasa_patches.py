@@ -11,9 +11,11 @@ import rasa
 from aiohttp import web
 from rasa.core import run
 from rasa.core.actions.action import RemoteAction
+from rasa.nlu.utils.spacy_utils import SpacyNLP
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import rasa_patches
+from bot.language import DEFAULT_OUTPUT_DIR
 from tests.assistant import run_coroutine
 
 GOOD_REPLY = {
@@ -33,8 +35,10 @@ def patched(monkeypatch):
         (RemoteAction, "_validate_action_result"),
         (EndpointConfig, "session"),
         (run, "close_resources"),
+        (SpacyNLP, "load_model"),
     ]:
-        monkeypatch.setattr(owner, name, getattr(owner, name))
+        # As stored (a staticmethod stays one), so undoing puts back Rasa's own.
+        monkeypatch.setattr(owner, name, vars(owner)[name])
     monkeypatch.setattr(rasa_patches, "_applied", [])
     return rasa_patches.apply("all")
 
@@ -65,6 +69,12 @@ def test_rasa_closes_resources_when_its_server_stops():
     assert list(inspect.signature(run.close_resources).parameters) == ["app", "_"]
     source = inspect.getsource(run.serve_application)
     assert 'app.register_listener(close_resources, "after_server_stop")' in source
+
+
+def test_rasa_loads_the_spacy_pipeline_in_each_spacy_node():
+    assert isinstance(vars(SpacyNLP)["load_model"], staticmethod)
+    assert list(inspect.signature(SpacyNLP.load_model).parameters) == ["spacy_model_name"]
+    assert "cls.load_model(spacy_model_name)" in inspect.getsource(SpacyNLP.create)
 
 
 # What each patch does.
@@ -155,11 +165,37 @@ def test_the_pooled_session_keeps_the_endpoints_headers_and_closes_on_stop(patch
     assert run_coroutine(scenario()).closed
 
 
+def spacy_loads_counted(monkeypatch) -> list:
+    import spacy
+
+    loads, original = [], spacy.load
+    monkeypatch.setattr(spacy, "load", lambda *a, **k: loads.append(a) or original(*a, **k))
+    return loads
+
+
+def test_both_spacy_nodes_share_one_loaded_pipeline(patched, monkeypatch):
+    loads = spacy_loads_counted(monkeypatch)
+    first = SpacyNLP.load_model(str(DEFAULT_OUTPUT_DIR))
+    second = SpacyNLP.load_model(str(DEFAULT_OUTPUT_DIR))
+    assert first is second and len(loads) == 1
+    assert first.model("she has not left the house").text == "she has not left the house"
+
+
+def test_without_the_change_each_node_loads_its_own(monkeypatch):
+    loads = spacy_loads_counted(monkeypatch)
+    first = SpacyNLP.load_model(str(DEFAULT_OUTPUT_DIR))
+    second = SpacyNLP.load_model(str(DEFAULT_OUTPUT_DIR))
+    assert first.model is not second.model and len(loads) == 2
+
+
+ALL_CHANGES = ["compiled_validator", "connection_pool", "one_spacy_pipeline"]
+
+
 @pytest.mark.parametrize(
     "setting, names",
     [
-        (None, ["compiled_validator", "connection_pool"]),
-        ("all", ["compiled_validator", "connection_pool"]),
+        (None, ALL_CHANGES),
+        ("all", ALL_CHANGES),
         ("none", []),
         ("connection_pool", ["connection_pool"]),
         (" compiled_validator , connection_pool ", ["compiled_validator", "connection_pool"]),
