@@ -48,6 +48,16 @@ def run_coroutine(coroutine: Awaitable[Result]) -> Result:
         return thread.submit(asyncio.run, coroutine).result()
 
 
+def end_process(process: subprocess.Popen, timeout: float = 20) -> None:
+    """Stops a process a test started: SIGTERM, then SIGKILL after ``timeout`` s."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -191,14 +201,8 @@ class Assistant:
     def stop(self, name: str) -> None:
         """Stops one server (SIGTERM, then SIGKILL after 20 s)."""
         process = self.processes.pop(name, None)
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process is not None:
+            end_process(process)
 
     def stop_all(self) -> None:
         for name in list(self.processes):
@@ -339,11 +343,7 @@ def start_web_service(
         wait_until_up(f"http://127.0.0.1:{port}{health}", process, log)
         yield WebService(f"http://127.0.0.1:{port}", log, data_dir)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        end_process(process)
 
 
 # Tests check which response was given, by name, never its wording: the comms

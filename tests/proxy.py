@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from tests.assistant import end_process
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SITE_CONFIG = PROJECT_DIR / "docs" / "nginx-site.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -135,8 +137,4 @@ def start_proxy(workdir: Path, web_service: str, port: int) -> Iterator[Proxy]:
                 time.sleep(0.1)
         yield Proxy(url, tls, certificate, log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        end_process(process, timeout=10)

@@ -118,7 +118,9 @@ async def _serve_counting_connections(ports):
     return runner, site._server.sockets[0].getsockname()[1]
 
 
-def test_action_calls_reuse_one_connection(patched):
+def ports_of_three_action_calls() -> list:
+    """The client ports of three calls from one endpoint to a counting server."""
+
     async def scenario():
         ports = []
         runner, port = await _serve_counting_connections(ports)
@@ -131,23 +133,16 @@ def test_action_calls_reuse_one_connection(patched):
             await runner.cleanup()
         return ports
 
-    ports = run_coroutine(scenario())
+    return run_coroutine(scenario())
+
+
+def test_action_calls_reuse_one_connection(patched):
+    ports = ports_of_three_action_calls()
     assert len(ports) == 3 and len(set(ports)) == 1, "one client connection for all calls"
 
 
 def test_without_the_pool_each_call_opens_a_connection():
-    async def scenario():
-        ports = []
-        runner, port = await _serve_counting_connections(ports)
-        try:
-            endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
-            for _ in range(3):
-                await endpoint.request(json={})
-        finally:
-            await runner.cleanup()
-        return ports
-
-    assert len(set(run_coroutine(scenario()))) == 3
+    assert len(set(ports_of_three_action_calls())) == 3
 
 
 def test_the_pooled_session_keeps_the_endpoints_headers_and_closes_on_stop(patched):
