@@ -152,6 +152,7 @@ class PhraseCompiler:
         for form, lemma in lemma_lookup.items():
             forms_by_lemma[lemma.lower()].add(form.lower())
         self.forms_by_lemma = forms_by_lemma
+        self.known_words = {form.lower() for form in lemma_lookup} | set(forms_by_lemma)
 
     def forms(self, word: str, *, any_person: bool = True) -> List[str]:
         """Returns every lower-case form that the word should match.
@@ -173,10 +174,26 @@ class PhraseCompiler:
             # A word the table knows, in the forms it does not: never a form
             # the table gives another lemma ("cared" is "care", not "car").
             forms |= {form for form in regular_inflections(lemma) if form not in self.lemma_lookup}
+        forms |= self._dropped_g(forms, lemma)
         for form in list(forms):
             for apostrophe in APOSTROPHES:
                 forms.add(form.replace("'", apostrophe))
         return sorted(forms)
+
+    def _dropped_g(self, forms: Set[str], lemma: str) -> Set[str]:
+        """Returns the "-in" forms people type and say for "-ing": "followin", "wakin'".
+
+        Only for an "-ing" that inflects the word, and never when the shorter
+        word is a word of its own: "ruing" gives no "ruin", "thing" no "thin".
+        """
+        return {
+            form[:-1]
+            for form in forms
+            if form.endswith("ing")
+            and form != lemma
+            and len(form) >= 5
+            and form[:-1] not in self.known_words
+        }
 
     def compile(self, phrase: str, *, any_person: bool = True) -> TokenPattern:
         """Returns the token pattern for one phrase."""

@@ -21,7 +21,7 @@ def compiler() -> PhraseCompiler:
 
 
 def test_a_word_matches_every_form_of_its_lemma(compiler):
-    assert compiler.forms("Closed") == ["close", "closed", "closes", "closing"]
+    assert compiler.forms("Closed") == ["close", "closed", "closes", "closin", "closing"]
 
 
 def test_a_word_outside_the_table_matches_only_itself(compiler):
@@ -50,6 +50,22 @@ def test_a_known_word_gains_the_forms_its_table_lacks():
 def test_a_form_the_table_gives_another_word_is_not_added():
     compiler = PhraseCompiler(spacy.blank("en"), {"cars": "car", "cared": "care"})
     assert "cared" not in compiler.forms("car")
+
+
+def test_an_ing_form_is_also_matched_with_its_g_dropped():
+    # "sum1 followin me", "she's not wakin' up": spaCy splits off the apostrophe.
+    table = {"following": "follow", "waking": "wake", "woke": "wake"}
+    compiler = PhraseCompiler(spacy.blank("en"), table)
+    assert "followin" in compiler.forms("follow")
+    assert "wakin" in compiler.forms("woke")
+
+
+def test_a_dropped_g_never_makes_another_word():
+    table = {"ruing": "rue", "ruin": "ruin", "thing": "thing", "rings": "ring"}
+    compiler = PhraseCompiler(spacy.blank("en"), table)
+    assert "ruin" not in compiler.forms("rue")
+    # "thing" is no inflection: nothing is dropped from it.
+    assert "thin" not in compiler.forms("thing")
 
 
 def test_contractions_match_both_apostrophes(compiler):
