@@ -11,7 +11,8 @@ when any of these holds:
 * danger is built from parts (``data/danger_cues.yml``): a kind of harm that
   is happening now ("is hitting", "being hit", "just stabbed", "still kicking",
   "hit her right now"), or a menace with a word that says now ("screaming
-  right now", "following me now"), in a sentence that is not negated, past,
+  right now", "following me now") or told as going on ("there's banging",
+  "they're smashing the place up"), in a sentence that is not negated, past,
   habitual ("every night") or hypothetical ("what if he hits her");
 * or the intent classifier, trained on far more varied danger examples,
   thinks danger the likeliest reading (``CLASSIFIER_DANGER_FLOOR``), even if
@@ -166,6 +167,15 @@ DURATIONS = frozenset(
     }
 )
 WEAK_NOW = frozenset({"can hear", "i can hear"})
+# Just before a menace's -ing form, these say it is going on as the person
+# writes: "he's smashing the door in", "there's banging", "they're fighting".
+PRESENT_PROGRESSIVE = frozenset(
+    {"'s", "\u2019s", "is", "are", "'re", "\u2019re", "am", "'m", "\u2019m", "s", "re"}
+)
+# Menaces that, even as "-ing", are more often told as what someone keeps
+# doing ("he's following her", "he's threatening her"): the sign, unless a
+# word says now.
+ONGOING_MENACES = ("follow", "threat")
 # "A fight going on", "screaming going on": said of the harm or menace just
 # before it, in a clause with no word of the past or of habit. Elsewhere it
 # is "what's going on with her", or "it's been going on for months".
@@ -474,7 +484,13 @@ def danger_reasons(doc: Doc) -> List[str]:
                 continue
             ing = span[0].lower_.endswith(("ing", "in"))
             being = span.start > 0 and doc[span.start - 1].lower_ in ("being", "getting")
-            if clause.strong_now() or being or (ing and clause.has("now")):
+            going_on = (
+                ing
+                and span.start > 0
+                and doc[span.start - 1].lower_ in PRESENT_PROGRESSIVE
+                and not span[0].lower_.startswith(ONGOING_MENACES)
+            )
+            if clause.strong_now() or being or going_on or (ing and clause.has("now")):
                 reasons.append(f"menace now: {span.text}")
             elif ing and _at_me_now(span):
                 reasons.append(f"menace now: {span.text}")

@@ -267,6 +267,11 @@ def test_danger_second_in_the_classifiers_ranking_is_not_danger(nlp, safety_net)
         "FIRE",
         # Only what follows "on the telly" is a story.
         "I'm watching the telly and I can hear him hitting her next door",
+        # A menace's -ing just after "is", "'s" or "are": going on as they write.
+        "they're smashing the place up next door",
+        "there's banging and crashing in the flat above",
+        # A dropped g is the same word: "followin" is "following".
+        "sum1 followin me rn",
     ],
 )
 def test_danger_new_shapes(nlp, safety_net, text):
@@ -316,6 +321,9 @@ def test_danger_new_shapes(nlp, safety_net, text):
         "in the film we watched a woman is being strangled",
         "on the telly tonight a man gets stabbed in the first five minutes",
         "someone has just smashed my car window and nicked the radio",
+        # Following and threatening, as "-ing", are most often what he keeps doing.
+        "he's following her everywhere she goes",
+        "he's threatening to take the kids off her",
     ],
 )
 def test_not_danger_new_shapes(nlp, safety_net, text):
