@@ -11,6 +11,8 @@ RASA := $(VENV)/bin/rasa
 LANGUAGE_DIR := build/spacy-en-welfare
 MODEL := models/welfare.tar.gz
 TRAINING_DATA := data/nlu data/rules
+# What starts PostgreSQL, Redis and nginx for `make test` (a test replaces it).
+SERVICES := scripts/services
 
 # The project's own NLU components (bot.*) must import inside Rasa.
 export PYTHONPATH := $(CURDIR)
@@ -32,13 +34,13 @@ $(VENV)/.installed: requirements.txt constraints.txt scripts/find-python310
 
 install: $(VENV)/.installed ## Create .venv and install the pinned packages
 
-$(LANGUAGE_DIR)/.built: $(VENV)/.installed bot/language.py bot/phrases.py data/warning_signs.yml data/relationships.yml data/danger_phrases.yml data/danger_cues.yml
-	$(PY) -m bot.language $(LANGUAGE_DIR)
+$(LANGUAGE_DIR)/.built: $(VENV)/.installed bot/understanding/language.py bot/understanding/phrases.py data/warning_signs.yml data/relationships.yml data/danger_phrases.yml data/danger_cues.yml
+	$(PY) -m bot.understanding.language $(LANGUAGE_DIR)
 	touch $@
 
 language: $(LANGUAGE_DIR)/.built ## Build the spaCy pipeline from the phrase files in data/
 
-$(MODEL): $(LANGUAGE_DIR)/.built config.yml domain.yml $(shell find $(TRAINING_DATA) -name '*.yml') bot/safety_net.py bot/entity_extractor.py bot/intent_classifier.py bot/sign_classifier.py bot/sign_means_concern.py bot/features.py bot/classifier_file.py bot/language_detection.py
+$(MODEL): $(LANGUAGE_DIR)/.built config.yml domain.yml $(shell find $(TRAINING_DATA) -name '*.yml') $(wildcard bot/understanding/*.py)
 	$(RASA) train --data $(TRAINING_DATA) --fixed-model-name welfare --out models
 	touch $@
 	@# Rasa loads only a model whose hash was recorded here (bot/serve.py).
@@ -64,7 +66,7 @@ browser: ## Install the system's Chromium for the browser tests, if missing
 	@scripts/browser
 
 test: check lint train browser ## Every check: validation, training, pytest, browser, stories, scores
-	@if vars=$$(scripts/services); then export $$vars; \
+	@if vars=$$($(SERVICES)); then export $$vars; \
 	elif [ "$${CI:-}" = true ]; then echo "PostgreSQL, Redis or nginx could not start: CI stops here." >&2; exit 1; \
 	else echo "!!! WARNING: PostgreSQL, Redis or nginx could not start; their tests are skipped !!!"; fi; \
 	$(PY) -m pytest -rs
@@ -83,7 +85,7 @@ previous: $(VENV)/.installed ## Score a previous commit's model on the same sets
 	rm -rf build/previous && git worktree prune
 	git worktree add --force --detach build/previous $(PREVIOUS)
 	cd build/previous && export PYTHONPATH=$(CURDIR)/build/previous && \
-		$(CURDIR)/$(PY) -m bot.language build/spacy-en-welfare && \
+		$(CURDIR)/$(PY) -m bot.understanding.language build/spacy-en-welfare && \
 		$(CURDIR)/$(RASA) train --data $(TRAINING_DATA) --fixed-model-name welfare --out models && \
 		$(CURDIR)/$(PY) $(CURDIR)/scripts/evaluate.py --report-only --model models/welfare.tar.gz \
 			--blind $(CURDIR)/tests/nlu_blind.yml --holdout $(CURDIR)/tests/nlu_holdout.yml \

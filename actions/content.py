@@ -11,7 +11,7 @@ import functools
 from pathlib import Path
 from typing import Any, Dict, Iterable, List
 
-from bot.phrases import load_warning_signs, read_yaml
+from bot.understanding.phrases import load_warning_signs, read_yaml
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 

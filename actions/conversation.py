@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 
 # Intents that are never an answer to a form's question: the rules answer them
 # instead. They mirror the `not_intent` lists of the forms' slot mappings in
-# domain.yml (tests/actions/test_conversation.py checks the two agree).
+# domain.yml; tests/actions/test_conversation.py fails when the two differ.
 INTERRUPTIONS = frozenset(
     {
         "immediate_danger",

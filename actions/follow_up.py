@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from typing import Any, Dict, List, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -20,7 +19,14 @@ from rasa_sdk.types import DomainDict
 
 from actions.conversation import interrupts
 from actions.store import concern_store
-from bot.concern_store import ConcernStoreError, FollowUpRefused, normalise_phrase
+from bot.settings import MESSAGE_LIMIT
+from bot.storage.concerns import (
+    ConcernStoreError,
+    FollowUpRefused,
+    find_reference,
+    normalise_phrase,
+)
+from bot.storage.concerns.references import PHRASE_SHAPE
 
 logger = logging.getLogger(__name__)
 
@@ -33,12 +39,6 @@ FOLLOW_UP_SLOTS = (
 )
 # What looking the report up found, for the rules in data/rules/follow_up.yml.
 FOUND, REFUSED, UNAVAILABLE = "found", "refused", "unavailable"
-# "CON-7KQM-PX3D", "con 7kqm px3d", "it's CON7KQMPX3D": the letters are checked
-# by the store, which treats every wrong reference alike.
-REFERENCE = re.compile(r"\bCON[\s-]*([A-Z0-9]{4})[\s-]*([A-Z0-9]{4})\b", re.IGNORECASE)
-# "otter maple river 42", "Otter-Maple-River-42": three words and a number.
-PHRASE = re.compile(r"^[a-z]+-[a-z]+-[a-z]+-\d{2}$")
-MAX_ADDITION_LENGTH = 2000
 
 
 def looks_like_an_answer(tracker: Tracker) -> bool:
@@ -51,9 +51,9 @@ def looks_like_an_answer(tracker: Tracker) -> bool:
     text = (tracker.latest_message.get("text") or "")[:200]
     asked = tracker.get_slot("requested_slot")
     if asked == "follow_up_reference":
-        return REFERENCE.search(text) is not None
+        return find_reference(text) is not None
     if asked == "follow_up_phrase":
-        return PHRASE.match(normalise_phrase(text)) is not None
+        return PHRASE_SHAPE.match(normalise_phrase(text)) is not None
     return False
 
 
@@ -78,11 +78,10 @@ class ValidateFollowUpForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         """Finds a reference in the answer, or explains what one looks like."""
-        match = REFERENCE.search(str(value or "")[:200])
-        if not match:
+        reference = find_reference(str(value or "")[:200])
+        if reference is None:
             dispatcher.utter_message(response="utter_not_a_reference")
-            return {"follow_up_reference": None}
-        return {"follow_up_reference": f"CON-{match.group(1)}-{match.group(2)}".upper()}
+        return {"follow_up_reference": reference}
 
     def validate_follow_up_phrase(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -101,7 +100,7 @@ async def with_reference_and_phrase(tracker: Tracker, work: str, *more: Any) -> 
     reference = tracker.get_slot("follow_up_reference") or ""
     phrase = tracker.get_slot("follow_up_phrase") or ""
     try:
-        method = getattr(concern_store(), work)
+        method = getattr(concern_store().submissions, work)
         return await asyncio.to_thread(method, reference, phrase, *more), FOUND
     except FollowUpRefused:
         return None, REFUSED
@@ -148,7 +147,7 @@ class ValidateAdditionForm(FormValidationAction):
     ) -> Dict[Text, Any]:
         """Takes any text up to the limit."""
         text = str(value or "").strip()
-        if len(text) > MAX_ADDITION_LENGTH:
+        if len(text) > MESSAGE_LIMIT:
             dispatcher.utter_message(response="utter_answer_too_long")
             return {"follow_up_addition": None}
         if not text or text.startswith("/"):

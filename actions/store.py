@@ -11,8 +11,8 @@ from __future__ import annotations
 import threading
 from typing import Optional
 
-from bot.concern_store import ConcernStore
 from bot.settings import Settings
+from bot.storage.concerns import ConcernStore
 
 _lock = threading.Lock()
 _store: Optional[ConcernStore] = None

@@ -121,10 +121,10 @@ def check_staff_tokens() -> None:
         return
     from bot.settings import Settings
 
-    if not Settings.from_env().open_store().has_staff_tokens():
+    if not Settings.from_env().open_store().accounts.has_staff_tokens():
         raise RefusedToStart(
             "No staff API token has been issued: issue one with "
-            "`python -m bot.concerns issue-token <officer> --reason ...` first."
+            "`python -m bot.staff issue-token <officer> --reason ...` first."
         )
 
 
@@ -138,7 +138,11 @@ def refuse_unless_ready(service: str, environ: Mapping[str, str]) -> None:
 
 
 def model_argument(arguments: Sequence[str]) -> Path:
-    """Returns the model `rasa run` would load (its --model, else the default)."""
+    """Returns the model `rasa run` is given with --model; refuses to guess one without it.
+
+    Rasa alone would load the newest file in models/, which may not be the one
+    `make train` recorded.
+    """
     for position, argument in enumerate(arguments):
         if argument in {"--model", "-m"} and position + 1 < len(arguments):
             return Path(arguments[position + 1])

@@ -4,7 +4,7 @@ Defaults suit one machine: an SQLite file and a key file in ``var/`` (ignored
 by git), both created on first use. In production set
 ``CONCERNS_DATABASE_URL`` (any SQLAlchemy URL, e.g. PostgreSQL) and
 ``CONCERNS_KEY`` (a Fernet key) instead, and ``CONVERSATIONS_DATABASE_URL``
-for the conversations Rasa keeps (``bot/tracker_store.py``), sealed with the
+for the conversations Rasa keeps (``bot/storage/tracker_store.py``), sealed with the
 same key.
 """
 
@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Mapping, Optional, Tuple
 
 import sqlalchemy as sa
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import MultiFernet
 
-from bot.concern_store import ConcernStore, load_or_create_key
+from bot.storage.concerns import ConcernStore, load_or_create_key
+from bot.storage.concerns.records import keyring
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # 90 days: long enough for the concern team to act and for a follow-up, short
@@ -28,6 +29,36 @@ DEFAULT_RETENTION_DAYS = 90
 # enough that what people typed does not linger once they have gone.
 DEFAULT_CONVERSATION_IDLE_HOURS = 24
 DEFAULT_CONVERSATIONS_KEPT = 500
+# The longest message, and the longest answer a form takes: long enough for a
+# detailed account, short enough to stay one chat message. The web service
+# refuses longer ones (WEB_MESSAGE_LIMIT may lower it); the action server
+# checks again, as it can be reached without the web service.
+MESSAGE_LIMIT = 2000
+# Where the service keeps what people report, and the keys that seal it: a
+# throwaway stack (the tests, the benchmark) must never inherit these from
+# the shell that starts it, or it would write into a real store.
+STORE_SETTINGS = (
+    "CONCERNS_DATABASE_URL",
+    "CONCERNS_KEY",
+    "CONCERNS_KEY_FILE",
+    "CONCERNS_OLD_KEYS",
+    "CONVERSATIONS_DATABASE_URL",
+)
+ENDPOINTS_FILE = PROJECT_DIR / "endpoints.yml"
+# The action server endpoints.yml names, as `make run` starts it.
+DEFAULT_ACTIONS_URL = "http://127.0.0.1:5055"
+
+
+def endpoints_with_actions_at(actions_url: str, *, selective_domain: bool = True) -> str:
+    """Returns endpoints.yml as it would read for an action server at ``actions_url``.
+
+    For a stack started on other ports (the tests, the benchmark); with
+    ``selective_domain`` off, each action gets the whole domain, as Rasa ships.
+    """
+    text = ENDPOINTS_FILE.read_text().replace(DEFAULT_ACTIONS_URL, actions_url)
+    if not selective_domain:
+        text = text.replace("enable_selective_domain: true", "enable_selective_domain: false")
+    return text
 
 
 def data_dir_from(environ: Mapping[str, str]) -> Path:
@@ -53,7 +84,7 @@ class Settings:
     conversations_url: str
     conversation_idle_hours: float
     # How many conversations each Rasa process keeps decrypted in memory, so
-    # that a message reads only its new rows (bot/tracker_store.py); 0 keeps
+    # that a message reads only its new rows (bot/storage/tracker_store.py); 0 keeps
     # none and reads every conversation whole, as Rasa does.
     conversations_kept: int = DEFAULT_CONVERSATIONS_KEPT
 
@@ -89,7 +120,7 @@ class Settings:
     def cipher(self) -> MultiFernet:
         """Returns the cipher that seals with the current key and opens with any."""
         key = self.key or load_or_create_key(self.key_file)
-        return MultiFernet([Fernet(k) for k in (key, *self.old_keys)])
+        return keyring(key, self.old_keys)
 
     def open_store(self) -> ConcernStore:
         """Returns a store on the configured database, its tables created."""
@@ -144,7 +175,7 @@ class WebSettings:
             # Checked before each message is passed on: with the action server
             # down, Rasa would run half a turn and answer without the actions.
             # Empty turns the check off.
-            actions_url=environ.get("ACTIONS_URL", "http://127.0.0.1:5055").rstrip("/"),
+            actions_url=environ.get("ACTIONS_URL", DEFAULT_ACTIONS_URL).rstrip("/"),
             # Long enough for a slow first reply, short enough that a person
             # waiting is soon told to call 999 or 101 instead.
             rasa_timeout=float(environ.get("RASA_TIMEOUT_SECONDS", "15")),
@@ -157,7 +188,7 @@ class WebSettings:
                 environ.get("WEB_SESSION_SECRET_FILE", data_dir / "web_session.key")
             ),
             session_secret=secret.encode() if secret else None,
-            message_limit=int(environ.get("WEB_MESSAGE_LIMIT", "2000")),
+            message_limit=int(environ.get("WEB_MESSAGE_LIMIT", MESSAGE_LIMIT)),
             requests_per_minute=int(environ.get("WEB_REQUESTS_PER_MINUTE", "30")),
             trusted_proxies=tuple(
                 address.strip()

@@ -17,7 +17,7 @@ Measured the same way every time, in one run, on this machine:
    reached through nginx as the force's proxy (docs/nginx-site.conf, TLS), at
    the same levels;
 6. the changes this project makes to Rasa (bot/rasa_patches.py, the selective
-   domain of endpoints.yml, the recent conversations bot/tracker_store.py
+   domain of endpoints.yml, the recent conversations bot/storage/tracker_store.py
    keeps), added to Rasa as it ships one at a time (STEPS),
    each at 10 conversations: what each one gains, on its own. ``--steps``
    measures only these, into results/bench-steps.json.
@@ -64,6 +64,7 @@ from typing import Dict, Iterator, List, Optional
 import psutil
 
 from bot.serve import record_model
+from bot.settings import STORE_SETTINGS, endpoints_with_actions_at
 from tests.proxy import Proxy, start_proxy
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -104,7 +105,7 @@ policies:
     epochs: 100
     constrain_similarities: true
 """
-# The changes of bot/rasa_patches.py, endpoints.yml and bot/tracker_store.py,
+# The changes of bot/rasa_patches.py, endpoints.yml and bot/storage/tracker_store.py,
 # added one at a time to Rasa as it ships: (step, RASA_PATCHES,
 # enable_selective_domain, CONVERSATIONS_KEPT_IN_MEMORY).
 STEPS = (
@@ -223,7 +224,7 @@ class Stack:
             "RASA_PATCHES": patches,
             "CONVERSATIONS_KEPT_IN_MEMORY": conversations_kept,
         }
-        for name in ("CONCERNS_DATABASE_URL", "CONVERSATIONS_DATABASE_URL", "DEPLOYMENT"):
+        for name in (*STORE_SETTINGS, "DEPLOYMENT"):
             env.pop(name, None)
         if services:
             endpoints = PROJECT / "endpoints.scaled.yml"
@@ -240,16 +241,9 @@ class Stack:
         else:
             # The same stack as `make run`, from its endpoints.yml.
             endpoints = workdir / "endpoints.yml"
-            text = (
-                (PROJECT / "endpoints.yml")
-                .read_text()
-                .replace("http://127.0.0.1:5055", actions_url)
+            endpoints.write_text(
+                endpoints_with_actions_at(actions_url, selective_domain=selective_domain)
             )
-            if not selective_domain:
-                text = text.replace(
-                    "enable_selective_domain: true", "enable_selective_domain: false"
-                )
-            endpoints.write_text(text)
         self.processes: Dict[str, subprocess.Popen] = {}
         self.processes["actions"] = self._start(
             "actions",

@@ -27,7 +27,7 @@ import yaml
 
 from actions.content import describe_signs, support_services_text
 from bot.settings import Settings
-from bot.web.public import payload_as_sent
+from bot.web.messages import payload_as_sent
 
 PROJECT = Path(__file__).resolve().parent.parent
 MARKUP = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")

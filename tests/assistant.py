@@ -28,6 +28,9 @@ from typing import Any, Awaitable, Dict, Iterator, List, Optional, TypeVar, Unio
 
 import yaml
 
+from bot.settings import STORE_SETTINGS, endpoints_with_actions_at
+from bot.understanding.phrases import load_warning_signs
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MODEL = PROJECT_DIR / "models" / "welfare.tar.gz"
 VENV_BIN = Path(sys.executable).parent
@@ -132,11 +135,7 @@ class Assistant:
         # (endpoints.scaled.yml) take it from ACTIONS_URL.
         endpoints_file = endpoints or workdir / "endpoints.yml"
         if endpoints is None:
-            endpoints_file.write_text(
-                (PROJECT_DIR / "endpoints.yml")
-                .read_text()
-                .replace("http://127.0.0.1:5055", self.actions_url)
-            )
+            endpoints_file.write_text(endpoints_with_actions_at(self.actions_url))
         self.env = {
             **os.environ,
             "SANIC_HOST": "127.0.0.1",
@@ -215,16 +214,6 @@ class Assistant:
             for name in self.commands
             if (self.workdir / f"{name}.log").exists()
         )
-
-
-# The concern store's settings a test run must not inherit from the shell.
-STORE_SETTINGS = (
-    "CONCERNS_DATABASE_URL",
-    "CONCERNS_KEY",
-    "CONCERNS_KEY_FILE",
-    "CONCERNS_OLD_KEYS",
-    "CONVERSATIONS_DATABASE_URL",
-)
 
 
 def start_assistant(workdir: Path, **options: Any) -> Iterator[Assistant]:
@@ -346,24 +335,50 @@ def start_web_service(
         end_process(process)
 
 
+# Warning signs as the assistant says them back, read by the project's own
+# loader: tests never copy wording from data/ (the comms team changes it).
+SIGN_LABELS = {
+    sign: entry["label"]
+    for sign, entry in load_warning_signs(PROJECT_DIR / "data" / "warning_signs.yml").items()
+}
+
 # Tests check which response was given, by name, never its wording: the comms
 # team rewords messages freely (docs/content-guide.md).
 DOMAIN = yaml.safe_load((PROJECT_DIR / "domain.yml").read_text(encoding="utf-8"))
 
 
-def opening_words(response: str) -> List[str]:
-    """Returns, per variation, its first sentence up to any placeholder."""
-    words = []
+def response_pattern(response: str) -> re.Pattern:
+    """Returns a pattern for the whole of the named response, any variation, slots filled.
+
+    Every word of the variation must be there, in order; each ``{slot}`` may be
+    filled with anything. Whitespace may differ (the widget shows line breaks
+    as breaks), nothing else may: a reply that only begins like the response,
+    or another response that shares its first words, does not match.
+    """
+    alternatives = []
     for variation in DOMAIN["responses"][response]:
-        first = re.split(r"(?<=[.?!])\s", variation["text"].strip())[0]
-        words.append(first.split("{")[0].strip())
-    return words
+        pieces = re.split(r"\{[A-Za-z_]+\}", variation["text"].strip())
+        if not "".join(pieces).strip():
+            # "{support_services}" would match any reply at all.
+            raise ValueError(f"{response} has no words of its own to recognise it by")
+        literal = [r"\s*".join(re.escape(word) for word in piece.split()) for piece in pieces]
+        alternatives.append(r"\s*.+?\s*".join(literal))
+    return re.compile("|".join(f"(?:{a})" for a in alternatives), re.DOTALL)
 
 
 def said(text: str, response: str) -> bool:
-    """Returns whether the text includes the named response (any variation)."""
-    flat = " ".join(text.split())
-    return any(" ".join(words.split()) in flat for words in opening_words(response))
+    """Returns whether the text includes the whole named response (any variation)."""
+    return response_pattern(response).search(text) is not None
+
+
+def said_first(replies: List[dict], response: str) -> bool:
+    """Returns whether the replies begin with the whole named response.
+
+    Rasa's REST channel sends each paragraph of a response as its own reply,
+    so the response is looked for at the start of all of them together.
+    """
+    joined = "\n\n".join(reply.get("text", "") for reply in replies).strip()
+    return response_pattern(response).match(joined) is not None
 
 
 def button_title(response: str, payload: str) -> str:

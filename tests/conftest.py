@@ -15,7 +15,7 @@ from typing import Iterator
 import pytest
 from spacy.language import Language
 
-from bot.language import build_pipeline
+from bot.understanding.language import build_pipeline
 from tests.assistant import Assistant, WebService, start_assistant, start_web_service
 
 

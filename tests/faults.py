@@ -12,6 +12,11 @@ import socket
 import threading
 from typing import List
 
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
+
+from bot.storage.concerns import ConcernStore
+
 
 class Relay:
     """Passes TCP connections from a loopback port to ``target_port`` until cut."""
@@ -77,3 +82,12 @@ class Relay:
                     sock.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+
+
+# A port nothing listens on, on loopback: a connection is refused at once.
+UNREACHABLE_DATABASE = "postgresql://nobody@127.0.0.1:9/none"
+
+
+def unreachable_concern_store() -> ConcernStore:
+    """Returns a real concern store whose database refuses every connection."""
+    return ConcernStore(sa.create_engine(UNREACHABLE_DATABASE), Fernet.generate_key())

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from tests.assistant import parse, say, texts
+from tests.assistant import SIGN_LABELS, parse, said, said_first, say, texts
 
 CANONICAL_SIGNS = {
     "withdrawn",
@@ -52,7 +52,7 @@ def test_model_parse_follows_the_understanding_contract(assistant, text, intent,
 def test_signs_are_said_back_in_plain_words(rasa_url):
     replies = say(rasa_url, "my friend's curtains are always closed and she has bruises")
     reply = texts(replies)
-    assert "keeping the curtains closed" in reply and "injuries" in reply
+    assert SIGN_LABELS["curtains_closed"] in reply and SIGN_LABELS["injuries"] in reply
     assert [b["payload"] for b in replies[-1]["buttons"]] == ["/affirm", "/deny"]
 
 
@@ -60,7 +60,7 @@ def test_danger_in_the_middle_of_a_conversation_gets_999_first(rasa_url):
     sender = uuid.uuid4().hex
     say(rasa_url, "my sister seems scared of her boyfriend", sender)
     replies = say(rasa_url, "he's kicking the door in right now", sender)
-    assert "999" in replies[0]["text"].split(".")[0]
+    assert said_first(replies, "utter_immediate_danger")
 
 
 def test_the_support_list_comes_from_the_agency_file(rasa_url):
@@ -90,10 +90,20 @@ BAD_INPUTS = [
 # service filters such text before it reaches Rasa.
 
 
+# What a message that cannot be understood may get: each asks again or says
+# what the assistant is for, and each gives 999 and 101.
+WAYS_FORWARD = (
+    "utter_please_rephrase",
+    "utter_only_english",
+    "utter_out_of_scope",
+    "utter_signs_noted",
+)
+
+
 @pytest.mark.parametrize("message", BAD_INPUTS, ids=range(len(BAD_INPUTS)))
 def test_bad_input_gets_a_sensible_reply(rasa_url, message):
     replies = say(rasa_url, message)
     reply = texts(replies)
     assert reply.strip(), "the assistant must never be silent"
     assert "Traceback" not in reply and "Exception" not in reply
-    assert "999" in reply or "101" in reply or "?" in reply
+    assert any(said(reply, response) for response in WAYS_FORWARD)

@@ -14,10 +14,9 @@ from typing import List, Tuple
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
-from tests.assistant import PROJECT_DIR, post_ok
+from tests.assistant import PROJECT_DIR, post_ok, said_first
 
 SETS = {"holdout": "tests/nlu_holdout.yml", "blind": "tests/nlu_blind.yml"}
-DANGER_OPENING = "If anyone is in danger right now, please call 999 now."
 
 
 def danger_messages() -> List[Tuple[str, str]]:
@@ -74,5 +73,5 @@ def test_the_first_reply_to_danger_is_the_999_message(public_web, text):
     replies = post_ok(f"{public_web.url}/api/chat", {"sender": sender, "message": text})
     # Compared apart from the assertion, so that a failure shows neither the
     # message nor the reply (which may echo its signs).
-    heard_999_first = bool(replies) and replies[0]["text"].startswith(DANGER_OPENING)
+    heard_999_first = said_first(replies, "utter_immediate_danger")
     assert heard_999_first, "the first reply is not the 999 message"

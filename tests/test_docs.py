@@ -33,9 +33,9 @@ def commands_the_tests_run(tmp_path: Path) -> Dict[Tuple[str, str], Set[str]]:
     ]:
         name, options = shape(argv)
         known.setdefault(name, set()).update(options)
-    concern_tests = (PROJECT_DIR / "tests" / "bot" / "test_concerns.py").read_text()
+    concern_tests = (PROJECT_DIR / "tests" / "bot" / "test_staff.py").read_text()
     for sub in re.findall(r'run\(capsys, "([a-z-]+)"', concern_tests):
-        known[("bot.concerns", sub)] = {"--reason", "--actor", "--format"}
+        known[("bot.staff", sub)] = {"--reason", "--actor", "--format"}
     return known
 
 
@@ -64,3 +64,15 @@ def test_the_deployment_guide_names_files_that_exist():
         r"`((?:bot|docs|tests)/[\w/.]+|endpoints[\w.]*\.yml)`", DEPLOY.read_text()
     ):
         assert (PROJECT_DIR / path).exists(), path
+
+
+def test_every_file_the_docs_and_readme_name_exists():
+    named = {
+        (doc.name, path)
+        for doc in [PROJECT_DIR / "README.md", *sorted((PROJECT_DIR / "docs").glob("*.md"))]
+        for path in re.findall(
+            r"`((?:bot|tests|actions|scripts|docs|data)/[\w/.-]+)`", doc.read_text()
+        )
+    }
+    assert len(named) > 20
+    assert sorted((doc, path) for doc, path in named if not (PROJECT_DIR / path).exists()) == []

@@ -9,8 +9,10 @@ README = (PROJECT_DIR / "README.md").read_text()
 
 
 def file_map_paths():
+    """Returns every path the map's first column names (a cell may name several)."""
     section = README.split("## How it is laid out", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"^\| `([^`]+)` \|", section, flags=re.MULTILINE)
+    cells = re.findall(r"^\| ([^|]+) \|", section, flags=re.MULTILINE)
+    return [path for cell in cells for path in re.findall(r"`([^`]+)`", cell)]
 
 
 def readme_targets():
@@ -45,15 +47,34 @@ def test_every_tracked_top_level_entry_is_in_the_file_map():
     assert unmapped == set()
 
 
-def test_every_module_in_the_code_folders_is_in_the_file_map():
+# Folders the map names as one line because nothing in them is code to find.
+NOT_CODE = ("bot/web/static/",)
+
+
+def code_files():
+    """Returns every tracked module and script under the code folders, and their folders."""
+    files = subprocess.run(
+        ["git", "ls-files", "bot", "actions", "scripts"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    modules = {f for f in files if not f.startswith(NOT_CODE) and Path(f).name != "__init__.py"}
+    folders = {str(Path(f).parent) + "/" for f in files if not f.startswith(NOT_CODE)}
+    return modules, folders
+
+
+def test_every_module_and_folder_of_the_code_is_in_the_file_map():
     mapped = set(file_map_paths())
-    modules = {
-        str(path.relative_to(PROJECT_DIR))
-        for folder in ("bot", "actions", "scripts")
-        for path in (PROJECT_DIR / folder).iterdir()
-        if path.is_file() and path.name != "__init__.py"
-    }
+    modules, folders = code_files()
     assert modules - mapped == set()
+    assert folders - mapped == set()
+
+
+def test_the_file_map_names_no_module_twice():
+    paths = file_map_paths()
+    assert sorted({p for p in paths if paths.count(p) > 1}) == []
 
 
 def test_the_readme_lists_exactly_the_make_targets():

@@ -24,6 +24,7 @@ from bot.settings import Settings
 from bot.web.protection import SAFE_DEFAULT
 from tests.assistant import request, said, start_assistant, start_web_service
 from tests.faults import Relay
+from tests.services import POSTGRES, relay_to
 
 POSTGRES_URL = os.environ.get("CONCERNS_TEST_DATABASE_URL")
 RECEIPT = re.compile(r"CON-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}")
@@ -107,7 +108,7 @@ def test_a_conversation_carries_on_after_rasa_is_stopped_and_restarted(stack):
     assert said(receipt, "utter_concern_received")
     reference = RECEIPT.search(receipt).group(0)
     store = Settings.from_env({"CONCERNS_DATA_DIR": str(assistant.concerns_dir)}).open_store()
-    record = store.read(reference, actor="pytest", reason="test check")
+    record = store.review.read(reference, actor="pytest", reason="test check")
     assert record["noticed"] == NOTICED and record["location"] == PLACE
 
 
@@ -161,14 +162,7 @@ def database_behind(relay: Relay) -> str:
 
 @pytest.fixture(scope="module")
 def relayed_database() -> Iterator[Relay]:
-    if not POSTGRES_URL:
-        pytest.skip(
-            "!!! PostgreSQL is not running (CONCERNS_TEST_DATABASE_URL unset): start it with "
-            "`make services`; the database outage test did not run !!!"
-        )
-    relay = Relay(urlsplit(POSTGRES_URL).port)
-    yield relay
-    relay.close()
+    yield from relay_to(POSTGRES, "the database outage test")
 
 
 @pytest.fixture(scope="module")
@@ -216,7 +210,7 @@ def test_a_report_sent_while_the_database_is_down_is_kept_and_sent_on_retry(
     store = Settings.from_env(
         {"CONCERNS_DATABASE_URL": POSTGRES_URL, "CONCERNS_DATA_DIR": str(assistant.concerns_dir)}
     ).open_store()
-    record = store.read(reference, actor="pytest", reason="test check")
+    record = store.review.read(reference, actor="pytest", reason="test check")
     assert record["noticed"] == NOTICED and record["location"] == PLACE
 
 

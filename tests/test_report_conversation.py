@@ -13,7 +13,7 @@ import pytest
 
 from actions.content import warning_sign_labels
 from bot.settings import Settings
-from tests.assistant import RECEIPT, Assistant, Conversation, said
+from tests.assistant import RECEIPT, SIGN_LABELS, Assistant, Conversation, said, said_first
 
 REFERENCE = re.compile(r"CON-[A-Z0-9]{4}-[A-Z0-9]{4}")
 
@@ -24,7 +24,7 @@ def store(assistant: Assistant):
 
 
 def stored_references(store) -> set:
-    return {row["reference"] for row in store.export(actor="pytest", reason="test check")}
+    return {row["reference"] for row in store.review.export(actor="pytest", reason="test check")}
 
 
 def answer_everything_up_to_the_summary(chat: Conversation) -> str:
@@ -54,13 +54,13 @@ def test_signs_described_then_a_report_stored_with_a_reference(assistant, store)
     assert said(receipt, "utter_concern_received")
     reference, phrase = RECEIPT.search(receipt).groups()
     assert "999" in receipt and "101" in receipt
-    record = store.read(reference, actor="pytest", reason="test check")
+    record = store.review.read(reference, actor="pytest", reason="test check")
     assert record["noticed"] == "she looks frightened when he comes home (invented)"
     assert record["location"] == "Invented Road, Exampletown"
     assert record["relationship"] == "neighbour"
     assert record["contact"] == "07700900123 (but not before 6pm)"
-    assert "keeping the curtains closed" in record["warning_signs"]
-    assert store.follow_up(reference, phrase)["status"] == "received"
+    assert SIGN_LABELS["curtains_closed"] in record["warning_signs"]
+    assert store.submissions.follow_up(reference, phrase)["status"] == "received"
 
 
 def test_an_answer_can_be_changed_before_sending(assistant, store):
@@ -71,7 +71,7 @@ def test_an_answer_can_be_changed_before_sending(assistant, store):
     summary = chat.say("Invented Avenue, Othertown")
     assert "Invented Avenue, Othertown" in summary
     reference = RECEIPT.search(chat.say("/affirm")).group(1)
-    assert store.read(reference, actor="pytest", reason="test check")["location"] == (
+    assert store.review.read(reference, actor="pytest", reason="test check")["location"] == (
         "Invented Avenue, Othertown"
     )
 
@@ -94,7 +94,7 @@ def test_danger_in_the_middle_gets_999_first_then_the_report_resumes(assistant, 
     chat.say("/affirm")
     chat.say("her ex keeps turning up at her work and waiting outside")
     reply = chat.say("he's outside her house with a knife right now")
-    assert "999" in chat.replies[0]["text"]
+    assert said_first(chat.replies, "utter_immediate_danger")
     assert said(reply, "utter_ask_continue_report")
     assert chat.buttons() == ["/affirm", "/deny"]
     reply = chat.say("/affirm")  # carry on: the question is asked again
@@ -110,7 +110,7 @@ def test_yes_to_danger_now_is_an_emergency_not_an_answer(assistant):
     chat.say("months or longer")
     chat.say("Invented Street")
     chat.say("yes")
-    assert "999" in chat.replies[0]["text"]
+    assert said_first(chat.replies, "utter_immediate_danger")
 
 
 def test_a_question_in_the_middle_is_answered_then_the_form_goes_on(assistant):
@@ -135,7 +135,7 @@ def test_follow_up_by_reference_adds_information(assistant, store):
     later.say("/affirm")
     reply = later.say("she has a new bruise on her arm (invented)")
     assert said(reply, "utter_information_added")
-    additions = store.read(reference, actor="pytest", reason="test check")["additions"]
+    additions = store.review.read(reference, actor="pytest", reason="test check")["additions"]
     assert [added["text"] for added in additions] == ["she has a new bruise on her arm (invented)"]
 
 

@@ -25,10 +25,15 @@ def strings_in(content):
             yield from strings_in(value)
 
 
-def response_texts():
-    for name, variations in DOMAIN["responses"].items():
-        for variation in variations:
-            yield name, variation.get("text", "")
+def texts_of(response):
+    """Returns every variation's text of a response; fails if there is no such response.
+
+    So that a renamed or emptied response fails its safety test rather than
+    leave it checking nothing.
+    """
+    texts = [variation.get("text", "") for variation in DOMAIN["responses"].get(response) or []]
+    assert texts, f"{response} is not a response in domain.yml"
+    return texts
 
 
 @pytest.mark.parametrize(
@@ -44,33 +49,29 @@ def test_only_verified_numbers_appear(content):
     ["utter_opening", "utter_immediate_danger", "utter_self_victim"],
 )
 def test_danger_responses_give_999_before_anything_else_is_asked(response):
-    for name, text in response_texts():
-        if name == response:
-            assert "999" in "\n\n".join(text.split("\n\n")[:2])
+    for text in texts_of(response):
+        assert "999" in "\n\n".join(text.split("\n\n")[:2])
 
 
 def test_the_danger_response_starts_with_999():
-    [variation] = DOMAIN["responses"]["utter_immediate_danger"]
-    assert "999" in variation["text"].split(".")[0]
+    [text] = texts_of("utter_immediate_danger")
+    assert "999" in text.split(".")[0]
 
 
 @pytest.mark.parametrize("response", ADVICE_PATH)
 def test_advice_responses_keep_999_and_101(response):
-    assert response in DOMAIN["responses"]
-    for name, text in response_texts():
-        if name == response:
-            assert "999" in text and "101" in text, name
+    for text in texts_of(response):
+        assert "999" in text and "101" in text, response
 
 
 @pytest.mark.parametrize("response", DANGER_PATH)
 def test_danger_path_responses_give_999(response):
-    texts = [text for name, text in response_texts() if name == response]
-    assert texts and all("999" in text for text in texts)
+    assert all("999" in text for text in texts_of(response))
 
 
 def test_the_silent_solution_and_textphone_are_in_the_opening_and_danger_advice():
-    for name, text in response_texts():
-        if name in {"utter_opening", "utter_immediate_danger"}:
+    for response in ("utter_opening", "utter_immediate_danger"):
+        for text in texts_of(response):
             assert "press 55" in text and "18000" in text
 
 

@@ -39,6 +39,7 @@ from tests.assistant import (
 )
 from tests.faults import Relay
 from tests.proxy import Proxy, start_proxy
+from tests.services import POSTGRES, REDIS, relay_to, service_url
 
 POSTGRES_URL = os.environ.get("CONCERNS_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -67,15 +68,8 @@ def turns(number: int) -> List[str]:
 
 @pytest.fixture(scope="module")
 def redis_relay() -> Iterator[Relay]:
-    if not (POSTGRES_URL and REDIS_URL):
-        pytest.skip(
-            "!!! PostgreSQL or Redis is not running (CONCERNS_TEST_DATABASE_URL or "
-            "TEST_REDIS_URL unset): start them with `make services`; "
-            "the scale-out tests did not run !!!"
-        )
-    relay = Relay(urlsplit(REDIS_URL).port)
-    yield relay
-    relay.close()
+    service_url(POSTGRES, "the scale-out tests")
+    yield from relay_to(REDIS, "the scale-out tests")
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +160,7 @@ def test_conversations_alternating_between_two_rasa_servers_lose_nothing(scaled)
         events_checked += len(first)
         # The report landed, with this conversation's own answers.
         assert said(last_reply, "utter_concern_received")
-        record = store.read(
+        record = store.review.read(
             REFERENCE.search(last_reply).group(0), actor="pytest", reason="test check"
         )
         assert record["noticed"] == turns(number)[3]

@@ -2,7 +2,7 @@
 
 Served on its own port, for the force's internal network only (never through
 the public service). Every call needs an officer's API token
-(``Authorization: Bearer ...``; issue one with ``python -m bot.concerns
+(``Authorization: Bearer ...``; issue one with ``python -m bot.staff
 issue-token``) and a reason, and is written to the audit log by the store. A
 call with no token, a wrong or revoked token, or a public conversation id is
 refused (401 or 403) and the refusal is audited too.
@@ -18,8 +18,8 @@ from sanic import Request, Sanic, response
 from sanic.exceptions import InvalidUsage
 from sanic.response import HTTPResponse
 
-from bot.concern_store import ConcernStore, ConcernStoreError, UnknownReference
 from bot.settings import Settings, WebSettings
+from bot.storage.concerns import ConcernStore, ConcernStoreError, UnknownReference
 from bot.web.conversation_ids import looks_like_conversation_id
 from bot.web.protection import (
     JSONErrorHandler,
@@ -70,7 +70,7 @@ def create_staff_app(store: Optional[ConcernStore] = None, *, name: str = "welfa
         # through as surrogates, which the token's hash could not encode (a 500).
         user = None
         if token.isascii():
-            user = await asyncio.to_thread(app.ctx.store.staff_user, token[:200])
+            user = await asyncio.to_thread(app.ctx.store.accounts.staff_user, token[:200])
         if user is None:
             await refuse(app, "unknown token", f"wrong or revoked token: {where}")
             return None, json_error("The API token is not valid.", 401)
@@ -109,7 +109,7 @@ def create_staff_app(store: Optional[ConcernStore] = None, *, name: str = "welfa
     async def list_new(request: Request) -> HTTPResponse:
         """Lists reports not yet reviewed, oldest first, without their content."""
         return await audited(
-            request, lambda user, reason: app.ctx.store.list_new(actor=user, reason=reason)
+            request, lambda user, reason: app.ctx.store.review.list_new(actor=user, reason=reason)
         )
 
     @app.get("/staff/concerns/<reference:str>")
@@ -117,7 +117,9 @@ def create_staff_app(store: Optional[ConcernStore] = None, *, name: str = "welfa
         """Returns one report, decrypted."""
         return await audited(
             request,
-            lambda user, reason: app.ctx.store.read(reference[:40], actor=user, reason=reason),
+            lambda user, reason: app.ctx.store.review.read(
+                reference[:40], actor=user, reason=reason
+            ),
         )
 
     @app.post("/staff/concerns/<reference:str>/reviewed")
@@ -125,7 +127,7 @@ def create_staff_app(store: Optional[ConcernStore] = None, *, name: str = "welfa
         """Marks one report as reviewed."""
 
         def review(user: str, reason: str) -> dict:
-            app.ctx.store.mark_reviewed(reference[:40], actor=user, reason=reason)
+            app.ctx.store.review.mark_reviewed(reference[:40], actor=user, reason=reason)
             return {"reference": reference, "status": "reviewed"}
 
         return await audited(request, review)
@@ -136,6 +138,6 @@ def create_staff_app(store: Optional[ConcernStore] = None, *, name: str = "welfa
 async def refuse(app: Sanic, actor: str, reason: str) -> None:
     """Audits a refused call; a store failure here must not hide the refusal."""
     try:
-        await asyncio.to_thread(app.ctx.store.record_refusal, actor, "api_refused", reason)
+        await asyncio.to_thread(app.ctx.store.audit.record_refusal, actor, "api_refused", reason)
     except ConcernStoreError:
         logger.error("staff API: a refusal could not be audited")

@@ -8,10 +8,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.follow_up as follow_up
 from actions.follow_up import ActionCheckFollowUp, ValidateFollowUpForm
-from bot.concern_store import ConcernStoreUnavailable
 from bot.settings import Settings
 from tests.actions.domain import real_domain
 from tests.assistant import run_coroutine
+from tests.faults import unreachable_concern_store
 
 
 def tracker(text, intent, requested, slots=None):
@@ -57,9 +57,12 @@ def test_a_loosely_typed_reference_is_found(text, expected):
     assert slots(events)["follow_up_reference"] == expected
 
 
-def test_something_that_is_not_a_reference_is_explained():
+@pytest.mark.parametrize("text", ["I lost it", "CON-7KQM-PX30", "con 1kqm px3d"])
+def test_something_that_is_not_a_reference_is_explained(text):
+    # A look-alike (0 for O, 1 for I) can never have been drawn, so it is
+    # explained now rather than refused by the store later.
     dispatcher, events = run(
-        ValidateFollowUpForm(), tracker("I lost it", "nlu_fallback", "follow_up_reference")
+        ValidateFollowUpForm(), tracker(text, "nlu_fallback", "follow_up_reference")
     )
     assert slots(events)["follow_up_reference"] is None
     assert [m["response"] for m in dispatcher.messages] == ["utter_not_a_reference"]
@@ -103,13 +106,13 @@ def check(reference, phrase):
 
 
 def test_the_right_reference_and_phrase_find_the_report(store):
-    receipt = store.submit({"noticed": "invented"})
+    receipt = store.submissions.submit({"noticed": "invented"})
     result = check(receipt.reference, receipt.follow_up_phrase.replace("-", " "))
     assert result == {"follow_up_result": "found", "follow_up_status": "received"}
 
 
 def test_wrong_reference_and_wrong_phrase_are_refused_alike_and_forgotten(store):
-    receipt = store.submit({"noticed": "invented"})
+    receipt = store.submissions.submit({"noticed": "invented"})
     wrong_phrase = check(receipt.reference, "otter-maple-river-42")
     wrong_reference = check("CON-ZZZZ-ZZZZ", receipt.follow_up_phrase)
     expected = {
@@ -121,8 +124,5 @@ def test_wrong_reference_and_wrong_phrase_are_refused_alike_and_forgotten(store)
 
 
 def test_an_unreachable_store_is_said_plainly(monkeypatch):
-    def unavailable():
-        raise ConcernStoreUnavailable("simulated outage")
-
-    monkeypatch.setattr(follow_up, "concern_store", unavailable)
+    monkeypatch.setattr(follow_up, "concern_store", unreachable_concern_store)
     assert check("CON-ZZZZ-ZZZZ", "a-b-c-10")["follow_up_result"] == "unavailable"

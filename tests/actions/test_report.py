@@ -17,10 +17,10 @@ from actions.report import (
     normalise_phone,
     summary_of,
 )
-from bot.concern_store import ConcernStoreUnavailable
 from bot.settings import Settings
 from tests.actions.domain import real_domain as domain
-from tests.assistant import run_coroutine
+from tests.assistant import SIGN_LABELS, run_coroutine
+from tests.faults import unreachable_concern_store
 
 ANSWERS = {
     "concern_details": "she hasn't answered the door for a fortnight (invented)",
@@ -90,13 +90,18 @@ def test_an_interruption_is_never_taken_as_an_answer(intent, requested):
 
 
 def test_after_an_interruption_is_answered_the_question_is_asked_again():
-    interrupted = tracker("will they know?", "ask_confidentiality", {}, "concern_duration")
+    answered = {"concern_details": ANSWERS["concern_details"]}
+    interrupted = tracker("will they know?", "ask_confidentiality", answered, "concern_duration")
     interrupted.events[2:2] = [
         {"event": "action_execution_rejected", "name": "concern_form"},
         {"event": "action", "name": "utter_report_privacy"},
     ]
     _, events = run(ValidateConcernForm(), interrupted)
     assert all(event["event"] != "action_execution_rejected" for event in events)
+    # Still unanswered, and the one the form asks next: the same question.
+    slots = slot_events(events)
+    assert slots.get("concern_duration") is None
+    assert slots["requested_slot"] == "concern_duration"
 
 
 def test_the_signs_already_given_are_enough_when_there_is_nothing_to_add():
@@ -199,7 +204,7 @@ def test_the_summary_is_ready_once_every_answer_is_in():
     )
     slots = slot_events(events)
     assert "Invented Road, Exampleton" in slots["report_summary"]
-    assert "keeping the curtains closed" in slots["report_summary"]
+    assert SIGN_LABELS["curtains_closed"] in slots["report_summary"]
     assert re.fullmatch(r"\d+ days", slots["retention_period"])
     assert slots["requested_slot"] == "report_confirmed"
 
@@ -240,31 +245,28 @@ def test_the_reference_is_given_only_after_the_report_is_stored(store):
     )
     [message] = dispatcher.messages
     assert message["response"] == "utter_concern_received"
-    stored = store.read(message["reference"], actor="pytest", reason="test")
+    stored = store.review.read(message["reference"], actor="pytest", reason="test")
     assert stored["location"] == "Invented Road, Exampleton"
-    assert stored["warning_signs"] == ["keeping the curtains closed"]
+    assert stored["warning_signs"] == [SIGN_LABELS["curtains_closed"]]
     # The answers are cleared from the conversation once they are safely stored.
     assert all(value is None for value in slot_events(events).values())
 
 
 def test_a_database_failure_is_said_plainly_and_a_retry_sends_the_same_answers(store, monkeypatch):
-    def unavailable():
-        raise ConcernStoreUnavailable("simulated outage")
-
-    monkeypatch.setattr(report, "concern_store", unavailable)
+    monkeypatch.setattr(report, "concern_store", unreachable_concern_store)
     slots = {**ANSWERS, "report_confirmed": "send"}
     dispatcher, events = run(ActionSubmitConcern(), tracker(slots=slots))
     assert responses(dispatcher) == ["utter_concern_not_stored"]
     changed = slot_events(events)
     # Nothing the person said is cleared: only the confirmation, to ask again.
     assert changed == {"report_confirmed": None, "submission_failed": True}
-    assert store.list_new(actor="pytest", reason="test") == []
+    assert store.review.list_new(actor="pytest", reason="test") == []
 
     monkeypatch.setattr(report, "concern_store", lambda: store)
     dispatcher, _ = run(ActionSubmitConcern(), tracker(slots=slots))
     [message] = dispatcher.messages
     assert (
-        store.read(message["reference"], actor="pytest", reason="test")["noticed"]
+        store.review.read(message["reference"], actor="pytest", reason="test")["noticed"]
         == (ANSWERS["concern_details"])
     )
 
@@ -272,7 +274,7 @@ def test_a_database_failure_is_said_plainly_and_a_retry_sends_the_same_answers(s
 def test_nothing_is_sent_without_confirmation(store):
     dispatcher, _ = run(ActionSubmitConcern(), tracker(slots=ANSWERS))
     assert responses(dispatcher) == ["utter_nothing_to_send"]
-    assert store.list_new(actor="pytest", reason="test") == []
+    assert store.review.list_new(actor="pytest", reason="test") == []
 
 
 def test_stopping_clears_every_answer():
@@ -285,6 +287,18 @@ def test_stopping_clears_every_answer():
 def test_yes_to_danger_now_stops_the_form_for_the_999_rule():
     _, events = run(ValidateConcernForm(), tracker("yes", "affirm", ANSWERS, "in_danger_now"))
     assert [event["event"] for event in events] == ["action_execution_rejected"]
+
+
+def test_only_no_answers_danger_now():
+    # Whatever else reaches the slot ("maybe", a stray value) is not an
+    # answer: it is cleared and the question stays the one asked.
+    for value in ("maybe", True):
+        _, events = run(
+            ValidateConcernForm(),
+            tracker("maybe", "nlu_fallback", {**ANSWERS, "in_danger_now": value}, "in_danger_now"),
+        )
+        slots = slot_events(events)
+        assert slots["in_danger_now"] is None and slots["requested_slot"] == "in_danger_now"
 
 
 def test_no_to_danger_now_is_an_answer():

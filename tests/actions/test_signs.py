@@ -5,7 +5,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.signs import ActionNoteWarningSigns
-from tests.assistant import run_coroutine
+from tests.assistant import SIGN_LABELS, run_coroutine
 
 
 def tracker_with(entities, gathered=None):
@@ -32,9 +32,8 @@ def run(tracker):
 def test_new_signs_are_added_and_said_back_in_plain_words():
     dispatcher, slots = run(tracker_with([sign("curtains_closed"), sign("phone_off")]))
     assert slots["warning_signs"] == ["curtains_closed", "phone_off"]
-    assert slots["new_signs"] == (
-        "keeping the curtains closed and their phone being switched off or going unanswered"
-    )
+    labels = (SIGN_LABELS["curtains_closed"], SIGN_LABELS["phone_off"])
+    assert slots["new_signs"] == "%s and %s" % labels
     assert dispatcher.messages == []
 
 
@@ -52,5 +51,5 @@ def test_no_recognised_sign_clears_new_signs(entities):
     assert slots == {
         "warning_signs": ["fearful"],
         "new_signs": None,
-        "signs_so_far": "seeming frightened or on edge",
+        "signs_so_far": SIGN_LABELS["fearful"],
     }

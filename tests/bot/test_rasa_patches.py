@@ -15,7 +15,7 @@ from rasa.nlu.utils.spacy_utils import SpacyNLP
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import rasa_patches
-from bot.language import DEFAULT_OUTPUT_DIR
+from bot.understanding.language import DEFAULT_OUTPUT_DIR
 from tests.assistant import run_coroutine
 
 GOOD_REPLY = {

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.concern_store import metadata
 from bot.serve import (
     RefusedToStart,
     check_model,
@@ -19,7 +18,9 @@ from bot.serve import (
     record_model,
 )
 from bot.settings import Settings
+from bot.storage.concerns import metadata
 from tests.assistant import free_port, wait_until_up
+from tests.services import POSTGRES, service_url
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -161,11 +162,7 @@ POSTGRES_URL = os.environ.get("CONCERNS_TEST_DATABASE_URL")
 
 
 def test_the_staff_api_starts_in_production_only_once_a_token_is_issued(tmp_path):
-    if not POSTGRES_URL:
-        pytest.skip(
-            "!!! PostgreSQL is not running (CONCERNS_TEST_DATABASE_URL unset): start it with "
-            "`make services`; the staff API's production start did not run !!!"
-        )
+    service_url(POSTGRES, "the staff API's production start")
     environ = {
         **PRODUCTION,
         "CONCERNS_DATABASE_URL": POSTGRES_URL,
@@ -180,7 +177,7 @@ def test_the_staff_api_starts_in_production_only_once_a_token_is_issued(tmp_path
     assert refused.returncode == 2
     assert "No staff API token has been issued" in refused.stderr
 
-    store.issue_staff_token("officer.invented", actor="pytest", reason="test set-up")
+    store.accounts.issue_staff_token("officer.invented", actor="pytest", reason="test set-up")
     port = free_port()
     log = tmp_path / "staff.log"
     process = subprocess.Popen(

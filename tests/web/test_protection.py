@@ -11,6 +11,7 @@ from sanic.compat import Header
 from bot.web.protection import SharedRateLimiter, client_address
 from bot.web.public import own_origin
 from tests.assistant import run_coroutine
+from tests.services import REDIS, service_url
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 PROXY = "127.0.0.1"
@@ -58,11 +59,7 @@ def test_the_https_the_browser_used_is_believed_only_from_the_proxy():
 
 @pytest.fixture
 def redis_client():
-    if not REDIS_URL:
-        pytest.skip(
-            "!!! Redis is not running (TEST_REDIS_URL unset): start it with `make services`; "
-            "the shared rate limit tests did not run !!!"
-        )
+    service_url(REDIS, "the shared rate limit tests")
     import redis.asyncio
 
     return redis.asyncio.from_url(REDIS_URL)

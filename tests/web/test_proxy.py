@@ -22,6 +22,7 @@ import pytest
 
 from tests.assistant import free_port, start_web_service
 from tests.proxy import Proxy, start_proxy
+from tests.services import REDIS, service_url
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 CHAT_LIMIT = 12
@@ -32,11 +33,7 @@ TOO_MANY = 429
 @pytest.fixture(scope="module")
 def behind_proxy(tmp_path_factory) -> Iterator[Tuple[Proxy, str]]:
     """The proxy's https URL and the web service's own, direct URL."""
-    if not REDIS_URL:
-        pytest.skip(
-            "!!! Redis is not running (TEST_REDIS_URL unset): start it with `make services`; "
-            "the proxy tests did not run !!!"
-        )
+    service_url(REDIS, "the proxy tests")
     workdir = tmp_path_factory.mktemp("behind_proxy")
     service = start_web_service(
         workdir,

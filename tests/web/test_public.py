@@ -11,9 +11,11 @@ from typing import Dict, Optional, Tuple
 
 import pytest
 
+from bot.settings import MESSAGE_LIMIT
 from bot.web.conversation_ids import is_conversation_id, new_conversation_id
+from bot.web.messages import button_payloads, safe_message
 from bot.web.protection import SAFE_DEFAULT, RateLimiter
-from bot.web.public import as_replies, button_payloads, safe_message
+from bot.web.public import as_replies
 from tests.assistant import PROJECT_DIR, start_web_service
 
 SECRET = "test-only-session-secret"
@@ -113,8 +115,9 @@ def test_an_unknown_conversation_is_refused(web):
 
 
 def test_a_message_over_the_limit_gets_413(web, sender):
-    status, _, body = call(f"{web.url}/api/chat", {"sender": sender, "message": "a" * 2001})
-    assert status == 413 and "2000" in body["error"]
+    message = "a" * (MESSAGE_LIMIT + 1)
+    status, _, body = call(f"{web.url}/api/chat", {"sender": sender, "message": message})
+    assert status == 413 and str(MESSAGE_LIMIT) in body["error"]
 
 
 def test_a_huge_body_gets_413_before_it_is_read(web, sender):

@@ -22,12 +22,14 @@ def store(staff):
 
 @pytest.fixture(scope="module")
 def token(store):
-    return store.issue_staff_token("officer.invented", actor="admin", reason="test set-up")
+    return store.accounts.issue_staff_token("officer.invented", actor="admin", reason="test set-up")
 
 
 @pytest.fixture(scope="module")
 def reference(store):
-    return store.submit({"noticed": "an invented concern", "location": "Invented Road"}).reference
+    return store.submissions.submit(
+        {"noticed": "an invented concern", "location": "Invented Road"}
+    ).reference
 
 
 def get(staff, path, token=None, **kwargs):
@@ -36,7 +38,7 @@ def get(staff, path, token=None, **kwargs):
 
 
 def last_audit(store):
-    return store.audit_trail()[-1]
+    return store.audit.audit_trail()[-1]
 
 
 def test_an_officer_lists_reads_and_marks_a_report_and_each_is_audited(
@@ -66,7 +68,9 @@ def test_an_officer_lists_reads_and_marks_a_report_and_each_is_audited(
     )
     assert status == 200 and body["status"] == "reviewed"
     assert last_audit(store)["action"] == "mark_reviewed"
-    assert reference not in [row["reference"] for row in store.list_new(actor="t", reason="t")]
+    assert reference not in [
+        row["reference"] for row in store.review.list_new(actor="t", reason="t")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -87,9 +91,9 @@ def test_refused_access_is_refused_and_audited(staff, store, token, status, acto
 
 
 def test_a_revoked_token_no_longer_works(staff, store):
-    token = store.issue_staff_token("leaver.invented", actor="admin", reason="test")
+    token = store.accounts.issue_staff_token("leaver.invented", actor="admin", reason="test")
     assert get(staff, "/staff/concerns?reason=x", token)[0] == 200
-    store.revoke_staff_tokens("leaver.invented", actor="admin", reason="left the team")
+    store.accounts.revoke_staff_tokens("leaver.invented", actor="admin", reason="left the team")
     assert get(staff, "/staff/concerns?reason=x", token)[0] == 401
 
 

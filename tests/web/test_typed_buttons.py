@@ -11,7 +11,7 @@ from typing import List
 
 import pytest
 
-from bot.web.public import button_payloads, button_titles, buttons_in, safe_message
+from bot.web.messages import button_payloads, button_titles, buttons_in, safe_message
 from tests.assistant import PROJECT_DIR, post_ok
 
 DOMAIN = PROJECT_DIR / "domain.yml"

@@ -10,7 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from actions.content import warning_sign_labels
-from tests.assistant import PROJECT_DIR, button_title, opening_words, start_web_service
+from tests.assistant import PROJECT_DIR, button_title, said, start_web_service
 
 RESULTS = PROJECT_DIR / "results"
 EXIT_URL = "https://www.google.com/"
@@ -39,7 +39,11 @@ def chat(page: Page, site: str) -> Page:
     )
     page.goto(site)
     page.get_by_role("button", name="Worried about someone? Chat with us").click()
-    expect(page.locator(".wc-bot").first).to_contain_text(opening_words("utter_opening")[0])
+    expect(page.locator(".wc-bot").first).to_be_visible()
+    expect(page.locator(".wc-typing")).to_have_text("")
+    # Each paragraph is a message of its own, after its "Assistant:" label.
+    shown = "\n\n".join(page.locator(".wc-bot p").all_inner_texts())
+    assert said(shown, "utter_opening")
     return page
 
 

@@ -1,0 +1,142 @@
+"""What counts as an answer to the report form, and what is made of the answers.
+
+Plain functions of the answers and the latest message, kept apart from the
+form (``actions/report.py``) so that each is read, and tested, on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, Optional
+
+from rasa_sdk import Tracker
+
+from actions.content import describe_signs, warning_sign_labels
+
+# The form's answers, in the order they are shown back in the summary.
+ANSWER_SLOTS = (
+    "concern_details",
+    "concern_duration",
+    "relationship",
+    "whereabouts",
+    "in_danger_now",
+    "contact_preference",
+    "contact_detail",
+)
+RELATIONSHIP_WORDS = {
+    "neighbour": ("neighbour", "neighbor", "next door"),
+    "friend": ("friend", "mate"),
+    "family": ("family", "relative", "sister", "brother", "mum", "dad", "daughter", "son"),
+    "colleague": ("colleague", "work", "coworker", "co-worker"),
+}
+RELATIONSHIP_WORDS_SHOWN = {
+    "neighbour": "a neighbour",
+    "friend": "a friend",
+    "family": "family",
+    "colleague": "a colleague",
+    "someone_else": "someone else",
+}
+# Which answer each choice in `utter_ask_answer_to_change` (or a few words
+# like it) means.
+CHANGEABLE = (
+    ("concern_details", ("noticed", "what i", "details", "signs", "what happened")),
+    ("concern_duration", ("how long", "how often", "long", "often", "when")),
+    ("relationship", ("who they are", "who", "relationship", "to me")),
+    ("whereabouts", ("where", "address", "street", "location", "live")),
+    ("contact_preference", ("contact", "phone", "email", "number", "anonymous")),
+)
+NO_ANSWER = ("rather not say", "prefer not", "don't want to say", "dont want to say")
+UK_PHONE = re.compile(r"^(?:\+44|0)\d{9,10}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalise_phone(text: str) -> Optional[str]:
+    """Returns a UK number without spaces or punctuation, or None if it is not one.
+
+    Anything after the number ("after 6pm only") is kept: people say when it
+    is safe to call.
+    """
+    match = re.match(r"^\s*(\+?[\d\s().-]{10,20})(.*)$", text)
+    if not match:
+        return None
+    digits = re.sub(r"[\s().-]", "", match.group(1))
+    if not UK_PHONE.match(digits):
+        return None
+    note = match.group(2).strip(" ,;-")
+    return f"{digits} ({note})" if note else digits
+
+
+def button_choice(tracker: Tracker) -> Optional[str]:
+    """Returns the choice a button put in the latest message, if one did.
+
+    The form's buttons send '/inform{"choice": ...}', which Rasa reads without
+    the language model, so a pressed button is never misunderstood.
+    """
+    for found in tracker.latest_message.get("entities", []):
+        if found.get("entity") == "choice" and isinstance(found.get("value"), str):
+            return found["value"]
+    return None
+
+
+def contact_choice(text: str, intent: Optional[str]) -> Optional[str]:
+    """Returns phone, email or anonymous for a typed answer to the contact question."""
+    lowered = text.lower()
+    if "email" in lowered or "e-mail" in lowered:
+        return "email"
+    if any(word in lowered for word in ("phone", "call", "ring", "text", "mobile")):
+        return "phone"
+    if intent == "deny" or any(word in lowered for word in ("anonymous", "no ", "rather not")):
+        return "anonymous"
+    if lowered in ("no", "nope", "no thanks"):
+        return "anonymous"
+    return None
+
+
+def relationship_from(tracker: Tracker, text: str) -> str:
+    """Returns who the person is to the user from an answer, "someone_else" if unclear."""
+    for entity in tracker.latest_message.get("entities", []):
+        if entity.get("entity") == "relationship" and entity.get("value") in RELATIONSHIP_WORDS:
+            return entity["value"]
+    lowered = text.lower()
+    for value, words in RELATIONSHIP_WORDS.items():
+        # Whole words only: "son" must not be found in "person".
+        if any(re.search(rf"\b{re.escape(word)}s?\b", lowered) for word in words):
+            return value
+    return "someone_else"
+
+
+def summary_of(slots: Dict[str, Any]) -> str:
+    """Returns the answers written out, one line each, as they will be sent."""
+    contact = {
+        "phone": f"by phone on {slots.get('contact_detail')}",
+        "email": f"by email at {slots.get('contact_detail')}",
+    }.get(slots.get("contact_preference"), "no, you stay anonymous")
+    lines = []
+    signs = describe_signs(slots.get("warning_signs") or [])
+    if signs:
+        lines.append(f"- Signs you've described: {signs}")
+    if slots.get("concern_details"):
+        lines.append(f"- In your words: {slots['concern_details']}")
+    lines += [
+        f"- How long and how often: {slots.get('concern_duration')}",
+        f"- Who they are to you: {RELATIONSHIP_WORDS_SHOWN.get(slots.get('relationship'), '')}",
+        f"- Where: {slots.get('whereabouts')}",
+        "- In danger right now: no",
+        f"- Can an officer contact you: {contact}",
+    ]
+    return "\n".join(lines)
+
+
+def concern_from(slots: Dict[str, Any]) -> Dict[str, Any]:
+    """Returns what is stored for the concern team, from the form's answers."""
+    labels = warning_sign_labels()
+    return {
+        "noticed": slots.get("concern_details") or "",
+        "warning_signs": [labels.get(sign, sign) for sign in slots.get("warning_signs") or []],
+        "how_long": slots.get("concern_duration"),
+        "relationship": slots.get("relationship"),
+        "location": slots.get("whereabouts"),
+        "in_danger_now": False,
+        "contact_by": slots.get("contact_preference"),
+        "contact": slots.get("contact_detail") or "",
+    }

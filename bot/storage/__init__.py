@@ -1,0 +1,1 @@
+"""What the service keeps: concern submissions, sealed conversations, conversation locks."""

@@ -1,0 +1,132 @@
+"""What every part of the concern store shares: one transaction, one audit row, one seal.
+
+Each part (submissions, review, accounts, audit, key rotation) works through a
+``Records``, so the rules live once: database errors become
+``ConcernStoreUnavailable``, an audit row is written on the same connection as
+the work it records (so both commit or neither does), and content is sealed
+and opened with the same keys.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Sequence
+
+import sqlalchemy as sa
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.storage.concerns.schema import audit_log
+
+
+class ConcernStoreError(Exception):
+    """The store could not do what was asked; nothing was changed."""
+
+
+class ConcernStoreUnavailable(ConcernStoreError):
+    """The database could not be reached or refused the work."""
+
+
+class UnknownReference(ConcernStoreError):
+    """No submission has this reference."""
+
+
+class FollowUpRefused(ConcernStoreError):
+    """The reference or the phrase is wrong, or too many tries were made.
+
+    Deliberately one error for all three, so a caller cannot learn which.
+    """
+
+
+def utcnow() -> dt.datetime:
+    """Returns the current time in UTC, without a time zone (stored as such)."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def load_or_create_key(key_file: Path) -> bytes:
+    """Returns the encryption key from the key file, creating it owner-only if missing."""
+    try:
+        return key_file.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key()
+    # O_EXCL: two processes starting together must not write two different keys.
+    try:
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_bytes().strip()
+    with os.fdopen(descriptor, "wb") as stream:
+        stream.write(key)
+    return key
+
+
+def keyring(key: bytes, old_keys: Sequence[bytes] = ()) -> MultiFernet:
+    """Returns the cipher that seals with ``key`` and opens with it or any old key."""
+    return MultiFernet([Fernet(k) for k in (key, *old_keys)])
+
+
+class Records:
+    """The concern database and its keys, as every part of the store uses them.
+
+    Args:
+        engine: any SQLAlchemy engine (SQLite by default, PostgreSQL in production).
+        cipher: seals new content with the current key, opens with any.
+        clock: returns "now"; replaced in tests of retention.
+    """
+
+    def __init__(
+        self, engine: Engine, cipher: MultiFernet, clock: Callable[[], dt.datetime] = utcnow
+    ) -> None:
+        self.engine = engine
+        self.cipher = cipher
+        self.clock = clock
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sa.engine.Connection]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except SQLAlchemyError as error:
+            raise ConcernStoreUnavailable("the concern database cannot be reached") from error
+
+    def audit(
+        self,
+        connection: sa.engine.Connection,
+        actor: str,
+        action: str,
+        reference: Optional[str],
+        reason: str,
+    ) -> None:
+        """Writes an audit row on the connection of the work it records."""
+        connection.execute(
+            audit_log.insert().values(
+                at=self.clock(), actor=actor, action=action, reference=reference, reason=reason
+            )
+        )
+
+    def seal(self, content: Mapping[str, Any]) -> bytes:
+        """Returns the content as JSON, encrypted with the current key."""
+        return self.cipher.encrypt(json.dumps(dict(content), ensure_ascii=False).encode())
+
+    def unseal(self, sealed: bytes, where: Any) -> Dict[str, Any]:
+        """Returns what ``seal`` sealed; ``where`` names the row in the error."""
+        try:
+            return json.loads(self.cipher.decrypt(sealed))
+        except InvalidToken as error:
+            raise ConcernStoreError(
+                f"{where} cannot be decrypted with these keys (was an old key dropped?)"
+            ) from error
+
+    def reseal(self, sealed: bytes) -> bytes:
+        """Returns the same content sealed with the current key."""
+        try:
+            return self.cipher.rotate(sealed)
+        except InvalidToken as error:
+            raise ConcernStoreError("a row cannot be decrypted with these keys") from error

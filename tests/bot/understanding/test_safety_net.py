@@ -1,0 +1,331 @@
+"""The safety net sets immediate_danger whenever a clear danger phrase is present."""
+
+import pytest
+from rasa.nlu.constants import SPACY_DOCS
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.understanding.safety_net import DangerSafetyNet
+
+
+def classified(nlp, text, intent="describe_warning_sign", confidence=0.9):
+    """Returns a message as it leaves the classifier, before the safety net."""
+    message = Message(data={TEXT: text})
+    message.set(SPACY_DOCS[TEXT], nlp(text))
+    message.set(INTENT, {"name": intent, "confidence": confidence})
+    message.set(
+        INTENT_RANKING_KEY,
+        [
+            {"name": intent, "confidence": confidence},
+            {"name": "immediate_danger", "confidence": 1 - confidence},
+        ],
+    )
+    return message
+
+
+@pytest.fixture
+def safety_net():
+    return DangerSafetyNet()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he's outside with a knife",
+        "She says she is going to kill herself",
+        "someone is breaking in right now",
+        "he threatened to kill her tonight",
+        "please help he is hitting her right now",
+    ],
+)
+def test_danger_overrides_a_confident_other_intent(nlp, safety_net, text):
+    [message] = safety_net.process([classified(nlp, text)])
+    assert message.get(INTENT) == {"name": "immediate_danger", "confidence": 1.0}
+    ranking = message.get(INTENT_RANKING_KEY)
+    assert ranking[0]["name"] == "immediate_danger"
+    assert [r["name"] for r in ranking].count("immediate_danger") == 1
+
+
+def test_danger_overrides_the_fallback(nlp, safety_net):
+    message = classified(nlp, "he has got a knife", intent="nlu_fallback", confidence=0.3)
+    [message] = safety_net.process([message])
+    assert message.get(INTENT)["name"] == "immediate_danger"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "she is not in danger right now, I just worry",
+        "he hasn't got a knife or anything",
+        "her curtains are always closed",
+    ],
+)
+def test_no_danger_phrase_leaves_the_intent_alone(nlp, safety_net, text):
+    [message] = safety_net.process([classified(nlp, text)])
+    assert message.get(INTENT)["name"] == "describe_warning_sign"
+
+
+def test_a_message_without_a_spacy_doc_is_left_alone(safety_net):
+    message = Message(data={TEXT: "he has a knife"})
+    message.set(INTENT, {"name": "greet", "confidence": 0.9})
+    [message] = safety_net.process([message])
+    assert message.get(INTENT)["name"] == "greet"
+
+
+def test_screaming_now_is_danger_not_the_past_shouting_sign(nlp, safety_net):
+    message = classified(nlp, "she's screaming for help right now")
+    message.set(
+        ENTITIES,
+        [
+            {"entity": "warning_sign", "value": "shouting"},
+            {"entity": "relationship", "value": "neighbour"},
+        ],
+    )
+    [message] = safety_net.process([message])
+    assert message.get(ENTITIES) == [{"entity": "relationship", "value": "neighbour"}]
+
+
+def test_shouting_heard_before_is_kept_when_there_is_no_danger(nlp, safety_net):
+    message = classified(nlp, "I heard shouting last week")
+    message.set(ENTITIES, [{"entity": "warning_sign", "value": "shouting"}])
+    [message] = safety_net.process([message])
+    assert message.get(ENTITIES) == [{"entity": "warning_sign", "value": "shouting"}]
+
+
+# Danger built from parts (data/danger_cues.yml): no sentence listed anywhere.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he is punching her",
+        "she's being battered by her husband",
+        "my sister is getting beaten up outside the shop",
+        "he's just stabbed her boyfriend",
+        "he's still kicking the door",
+        "he throttled her a minute ago and is doing it right now",
+        "someone is strangling him as i type",
+        "I can hear her screaming next door",
+        "they are fighting in the street at the moment",
+        "a man is following me right now",
+        "HELP",
+        "help me please",
+        "he's going to kill her",
+        "he says he will kill the kids",
+        "she has taken a load of tablets",
+        "my brother is on the bridge and says he wants to die",
+        "he's got a machete",
+        "she is not breathing",
+        "somebody has poured petrol through her letterbox",
+        "she's being dragged into a van",
+    ],
+)
+def test_danger_from_parts_is_danger(nlp, safety_net, text):
+    [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
+    assert message.get(INTENT)["name"] == "immediate_danger"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "there was loads of shouting last night but it is quiet now",
+        "he hit her last year",
+        "he's never hit her but she is scared of him",
+        "a man watches her house every night",
+        "he keeps hitting her when he's drunk",
+        "what should I do if he hits her again",
+        "she had a panic attack at work",
+        "how do I renew my shotgun licence",
+        "my back is killing me",
+        "her curtains have been shut for a week now",
+        "someone was following her home from work last month",
+        "I want to follow up my report",
+        "he's been hitting her for years",
+        "I'm scared he's going to hurt her one day",
+        "my shed was broken into while I was away",
+    ],
+)
+def test_past_habitual_negated_or_everyday_is_not_danger(nlp, safety_net, text):
+    [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
+    assert message.get(INTENT)["name"] == "describe_warning_sign"
+
+
+def test_a_danger_message_keeps_the_signs_said_beside_it(nlp, safety_net):
+    text = "she's had bruises for weeks and now he's hitting her"
+    message = classified(nlp, text)
+    bruises = {"entity": "warning_sign", "value": "injuries", "start": 10, "end": 17}
+    hitting = {"entity": "warning_sign", "value": "injuries", "start": 39, "end": 52}
+    learnt = {"entity": "warning_sign", "value": "fearful", "extractor": "WarningSignClassifier"}
+    message.set(ENTITIES, [bruises, hitting, learnt])
+    [message] = safety_net.process([message])
+    assert message.get(INTENT)["name"] == "immediate_danger"
+    # The bruises are a sign; "he's hitting her" is the danger itself; the
+    # learnt classifier's guesses are left out on danger.
+    assert message.get(ENTITIES) == [bruises]
+
+
+def test_the_classifiers_unsure_danger_is_still_danger(nlp, safety_net):
+    # Danger the classifier's likeliest reading, but below the
+    # FallbackClassifier's threshold: 999 first all the same.
+    message = classified(nlp, "please come to number 4", intent="nlu_fallback", confidence=1.0)
+    message.set(
+        INTENT_RANKING_KEY,
+        [
+            {"name": "nlu_fallback", "confidence": 1.0},
+            {"name": "immediate_danger", "confidence": 0.35},
+            {"name": "describe_warning_sign", "confidence": 0.3},
+        ],
+    )
+    [message] = safety_net.process([message])
+    assert message.get(INTENT)["name"] == "immediate_danger"
+
+
+@pytest.mark.parametrize(
+    "text, danger",
+    [
+        ("it is number 4 on Invented Street", True),
+        # An everyday police matter, and nothing the net reads as danger.
+        ("there's a party over the road right now and it's shaking the windows", False),
+        ("the lads upstairs are on the xbox yelling again", False),
+    ],
+)
+def test_the_classifiers_unsure_danger_gives_way_to_an_everyday_matter(
+    nlp, safety_net, text, danger
+):
+    message = classified(nlp, text, intent="nlu_fallback", confidence=1.0)
+    message.set(
+        INTENT_RANKING_KEY,
+        [
+            {"name": "nlu_fallback", "confidence": 1.0},
+            {"name": "immediate_danger", "confidence": 0.44},
+            {"name": "out_of_scope", "confidence": 0.37},
+        ],
+    )
+    [message] = safety_net.process([message])
+    assert (message.get(INTENT)["name"] == "immediate_danger") is danger
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("please come to number 4 on Invented Street", "immediate_danger"),
+        # Sure of danger, but an everyday matter and nothing the net reads as
+        # danger: asked to rephrase, which still gives 999 and 101.
+        ("there's a massive party next door right now, music blasting", "nlu_fallback"),
+        ("I just watched a film where a woman gets kidnapped", "nlu_fallback"),
+    ],
+)
+def test_the_classifiers_sure_danger_gives_way_to_an_everyday_matter(nlp, safety_net, text, intent):
+    message = classified(nlp, text, intent="immediate_danger", confidence=0.81)
+    [message] = safety_net.process([message])
+    assert message.get(INTENT)["name"] == intent
+
+
+def test_danger_second_in_the_classifiers_ranking_is_not_danger(nlp, safety_net):
+    message = classified(nlp, "she keeps the blinds down all week", confidence=0.6)
+    [message] = safety_net.process([message])
+    assert message.get(INTENT)["name"] == "describe_warning_sign"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he's banging on my door saying he'll kill me if I don't open it",
+        "someone is trying to snatch a child out of a pram",
+        "I'm being followed by a man in a hood",
+        "there's a man in my back garden looking in the windows",
+        "two kids on their own in there and the smoke alarm's going off",
+        "there's a van following me and I can't lose it",
+        "she is being badly beaten in the car park",
+        # The "n't" of "won't stop" belongs to "won't stop", not to the bleeding.
+        "my mate's cut his hand open and it won't stop bleeding",
+        # "has stopped" inside a danger phrase is not "it has stopped".
+        "my uncle's stopped breathing",
+        # A clause that only says now speaks of the clause before it.
+        "banging and a woman sobbing from upstairs, it's still going",
+        "the neighbour swears he drank weedkiller",
+        "he keeps telling her tonight is the night you die",
+        "an old man is being mugged at the cashpoint",
+        "he's running at me with something in his hand",
+        "a lad's just been glassed outside the pub",
+        "she's slipped in the canal and she can't swim",
+        "I'm hiding in the staff toilets, he's outside",
+        "he's got her on the sofa and he won't let go of her throat",
+        "I can see her through the letterbox lying at the foot of the stairs and not moving",
+        "he's gone round to her flat saying he'll teach her a lesson",
+        "her ex has just taken the kids from the school gates",
+        "the baby's gone all limp in the back of the car",
+        "hurry",
+        # An -ing after a determiner is an event named; after "are", one under way.
+        "they are stabbing a lad outside the chippy",
+        # spaCy's table knows "torches" only; the spelling rules give "torching".
+        "they are torching her car",
+        "he has tied my sister to a chair",
+        "he's tied her hands up",
+        # "going on" just after a menace says it is happening.
+        "there's a fight going on outside the flats",
+        "FIRE",
+        # Only what follows "on the telly" is a story.
+        "I'm watching the telly and I can hear him hitting her next door",
+        # A menace's -ing just after "is", "'s" or "are": going on as they write.
+        "they're smashing the place up next door",
+        "there's banging and crashing in the flat above",
+        # A dropped g is the same word: "followin" is "following".
+        "sum1 followin me rn",
+    ],
+)
+def test_danger_new_shapes(nlp, safety_net, text):
+    [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
+    assert message.get(INTENT)["name"] == "immediate_danger", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what if he hits her again when she gets home",
+        "my shed got broken into while we were on holiday",
+        "a bank caller wanted my PIN",
+        "there's a towel pinned over her window now",
+        "I'm absolutely killing it at work",
+        "where can I get my kitchen knives sharpened",
+        "will social services take the kids off her",
+        "he was trying to hit her last week",
+        "my mum would kill me if she knew I'd told you",
+        "he keeps following me home from work",
+        # A menace that won't stop goes on and on: a warning sign.
+        "her ex won't stop following her about",
+        # "now" after a count of times is a length of time, not this minute.
+        "he's been stood behind her in the queue a few times now",
+        # Not allowed out is the sign "controlled"; with no word for now it stays one.
+        "we heard them rowing and he won't let her out on her own",
+        "someone tried to sell me a fake parcel scam, they said I'd be arrested",
+        "where do I hand an old kitchen knife in",
+        "the lads were yelling kill him at the xbox again",
+        "I heard her screaming a few nights ago",
+        "there was a burglary on our road last month",
+        "my nan can't swim so she won't go on the boat trip",
+        "I'm hiding how upset I am from the kids",
+        "he's not moving out, he says the house is half his",
+        "her sister's been taking the kids to nursery for her",
+        "does a slapping count as assault in law",
+        "how long do you get for a kicking",
+        # Past perfect is over before now; "hurries" in a sentence is no cry for help.
+        "she had bruises on her arms like shed been grabbed",
+        "the lady there no longer says hello and hurries indoors",
+        # "going on" said of nothing, or of something that goes on and on.
+        "no idea what's going on with her lately, they fight",
+        "the fighting has been going on for months",
+        "most evenings he is yelling at her",
+        "the kids are kicking a ball against her door right now",
+        # A story, and a crime to the person's own car: not danger now.
+        "in the film we watched a woman is being strangled",
+        "on the telly tonight a man gets stabbed in the first five minutes",
+        "someone has just smashed my car window and nicked the radio",
+        # Following and threatening, as "-ing", are most often what he keeps doing.
+        "he's following her everywhere she goes",
+        "he's threatening to take the kids off her",
+    ],
+)
+def test_not_danger_new_shapes(nlp, safety_net, text):
+    [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
+    assert message.get(INTENT)["name"] == "describe_warning_sign", text
