@@ -81,12 +81,14 @@ evaluate: train ## Score understanding on the blind and held-out sets (results/u
 
 # A previous commit's model, built and scored with that commit's own code (its
 # components and phrase files), on today's sets: the "before" of a change.
+# Commits before the layout change (issue 12) build the pipeline with bot.language.
 PREVIOUS ?= HEAD~1
 previous: $(VENV)/.installed ## Score a previous commit's model on the same sets (PREVIOUS=commit)
 	rm -rf build/previous && git worktree prune
 	git worktree add --force --detach build/previous $(PREVIOUS)
 	cd build/previous && export PYTHONPATH=$(CURDIR)/build/previous && \
-		$(CURDIR)/$(PY) -m bot.understanding.language build/spacy-en-welfare && \
+		builder=$$(test -f bot/understanding/language.py && echo bot.understanding.language || echo bot.language) && \
+		$(CURDIR)/$(PY) -m $$builder build/spacy-en-welfare && \
 		$(CURDIR)/$(RASA) train --data $(TRAINING_DATA) --fixed-model-name welfare --out models && \
 		$(CURDIR)/$(PY) $(CURDIR)/scripts/evaluate.py --report-only --model models/welfare.tar.gz \
 			--blind $(CURDIR)/tests/nlu_blind.yml --holdout $(CURDIR)/tests/nlu_holdout.yml \

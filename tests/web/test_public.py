@@ -16,7 +16,7 @@ from bot.web.conversation_ids import is_conversation_id, new_conversation_id
 from bot.web.messages import button_payloads, safe_message
 from bot.web.protection import SAFE_DEFAULT, RateLimiter
 from bot.web.public import as_replies
-from tests.assistant import PROJECT_DIR, start_web_service
+from tests.assistant import PROJECT_DIR, said_first, start_web_service
 
 SECRET = "test-only-session-secret"
 
@@ -71,7 +71,7 @@ def test_a_session_gives_a_signed_id_and_the_opening(web):
     status, _, body = call(f"{web.url}/api/session", {})
     assert status == 200
     assert is_conversation_id(SECRET.encode(), body["sender"])
-    assert "999" in " ".join(reply["text"] for reply in body["replies"])
+    assert said_first(body["replies"], "utter_opening")
 
 
 def test_a_message_gets_replies_in_the_rest_channel_shape(web, sender):
