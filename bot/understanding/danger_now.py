@@ -283,6 +283,15 @@ def _harm_or_menace(clause: Clause) -> List[str]:
     ]
 
 
+def _names(doc: Doc, kind: str) -> bool:
+    return any(span.label_ == kind for span in spans_of(doc, DANGER_CUES_SPANS_KEY))
+
+
 def names_an_everyday_matter(doc: Doc) -> bool:
     """Tells whether the doc names an everyday matter: a party, a film, a scam, a licence."""
-    return any(span.label_ == "not_danger" for span in spans_of(doc, DANGER_CUES_SPANS_KEY))
+    return _names(doc, "not_danger")
+
+
+def says_all_clear(doc: Doc) -> bool:
+    """Tells whether the doc says plainly that nobody is in danger now: "he's not violent"."""
+    return _names(doc, "all_clear")

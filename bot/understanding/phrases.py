@@ -115,6 +115,7 @@ DANGER_CUE_KINDS = (
     "hypothetical",
     "story",
     "not_danger",
+    "all_clear",
 )
 
 

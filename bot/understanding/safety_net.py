@@ -17,7 +17,9 @@ when any of these holds:
 * or the intent classifier, trained on far more varied danger examples,
   thinks danger the likeliest reading (``CLASSIFIER_DANGER_FLOOR``), even if
   the ``FallbackClassifier`` found it too unsure: the net and the classifier
-  each catch what the other misses.
+  each catch what the other misses. The classifier's danger alone gives way
+  to an everyday police matter (asked to rephrase, with 999 and 101) and to
+  a plain "nobody is in danger" (``all_clear``: its next reading).
 
 Every channel and ``/model/parse`` therefore see ``immediate_danger``. The
 signs in the message are kept (so that if the person is safe and carries on,
@@ -51,7 +53,12 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from spacy.tokens import Doc, Span
 
-from bot.understanding.danger_now import danger_reasons, names_an_everyday_matter, spans_of
+from bot.understanding.danger_now import (
+    danger_reasons,
+    names_an_everyday_matter,
+    says_all_clear,
+    spans_of,
+)
 from bot.understanding.intent_classifier import override_intent
 from bot.understanding.language import DANGER_CUES_SPANS_KEY, DANGER_SPANS_KEY, WARNING_SIGN_LABEL
 
@@ -87,6 +94,18 @@ def classifier_says_danger(message: Message) -> bool:
     return bool(ranking) and (
         ranking[0].get(INTENT_NAME_KEY) == DANGER_INTENT
         and (ranking[0].get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= CLASSIFIER_DANGER_FLOOR
+    )
+
+
+def next_reading(message: Message) -> str:
+    """Returns the classifier's likeliest intent other than danger (fallback if none)."""
+    return next(
+        (
+            intent[INTENT_NAME_KEY]
+            for intent in message.get(INTENT_RANKING_KEY) or []
+            if intent.get(INTENT_NAME_KEY) not in (DANGER_INTENT, FALLBACK_INTENT)
+        ),
+        FALLBACK_INTENT,
     )
 
 
@@ -130,6 +149,13 @@ class DangerSafetyNet(GraphComponent, IntentClassifier):
                 # told with no word of now was tried and dropped (issue 10's
                 # note): it missed three blind danger messages.
                 override_intent(message, FALLBACK_INTENT)
+            elif says_all_clear(doc):
+                # Only the classifier reads danger, and the person says plainly
+                # that nobody is in danger now: "he's not violent but he
+                # screams at her and she's petrified of him" was danger at
+                # 0.98. It is read as the classifier's next meaning, most
+                # often the warning sign it describes.
+                override_intent(message, next_reading(message))
             else:
                 self._mark_as_danger(message, doc)
         return messages

@@ -221,6 +221,45 @@ def test_the_classifiers_sure_danger_gives_way_to_an_everyday_matter(nlp, safety
     assert message.get(INTENT)["name"] == intent
 
 
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        # Sure of danger, but the person says plainly that nobody is in
+        # danger now: the classifier's next reading.
+        (
+            "he's not violent but he screams at her and she's petrified of him",
+            "describe_warning_sign",
+        ),
+        ("it's not an emergency, her ex sits outside her flat in his car", "describe_warning_sign"),
+        ("he has never hit them but they're terrified of him", "describe_warning_sign"),
+        # Danger the net itself finds is danger whatever else is said.
+        ("it's not an emergency but he's got a knife", "immediate_danger"),
+        ("he's never been violent before but he's hitting her right now", "immediate_danger"),
+        # Nothing said of danger either way: the classifier's danger stands.
+        ("please come to number 4 on Invented Street", "immediate_danger"),
+    ],
+)
+def test_the_classifiers_danger_gives_way_to_a_plain_all_clear(nlp, safety_net, text, intent):
+    message = classified(nlp, text, intent="immediate_danger", confidence=0.9)
+    message.set(
+        INTENT_RANKING_KEY,
+        [
+            {"name": "immediate_danger", "confidence": 0.9},
+            {"name": "nlu_fallback", "confidence": 0.5},
+            {"name": "describe_warning_sign", "confidence": 0.07},
+        ],
+    )
+    [message] = safety_net.process([message])
+    assert message.get(INTENT)["name"] == intent
+
+
+def test_an_all_clear_with_no_other_reading_is_asked_to_rephrase(nlp, safety_net):
+    message = classified(nlp, "nobody is in danger", intent="immediate_danger", confidence=1.0)
+    message.set(INTENT_RANKING_KEY, [{"name": "immediate_danger", "confidence": 1.0}])
+    [message] = safety_net.process([message])
+    assert message.get(INTENT)["name"] == "nlu_fallback"
+
+
 def test_danger_second_in_the_classifiers_ranking_is_not_danger(nlp, safety_net):
     message = classified(nlp, "she keeps the blinds down all week", confidence=0.6)
     [message] = safety_net.process([message])
@@ -272,6 +311,10 @@ def test_danger_second_in_the_classifiers_ranking_is_not_danger(nlp, safety_net)
         "there's banging and crashing in the flat above",
         # A dropped g is the same word: "followin" is "following".
         "sum1 followin me rn",
+        # Children taken off with, just now.
+        "her fella has just driven off with both kids and he's had a skinful",
+        # "us" is the person writing, as "me" is.
+        "there's a car on our tail and it's still behind us",
     ],
 )
 def test_danger_new_shapes(nlp, safety_net, text):
@@ -324,6 +367,8 @@ def test_danger_new_shapes(nlp, safety_net, text):
         # Following and threatening, as "-ing", are most often what he keeps doing.
         "he's following her everywhere she goes",
         "he's threatening to take the kids off her",
+        "he ran off with the baby for a weekend last year",
+        "a van was behind us the whole way home on Friday",
     ],
 )
 def test_not_danger_new_shapes(nlp, safety_net, text):
