@@ -67,9 +67,9 @@ TARGETS = {
 # a change improves a figure, never lower them to let a change through.
 FLOORS = {
     "blind": {
-        "intent_macro_f1": (">=", 0.95),
-        "warning_sign_f1": (">=", 0.91),
-        "immediate_danger_recall": (">=", 0.964),
+        "intent_macro_f1": (">=", 0.966),
+        "warning_sign_f1": (">=", 0.929),
+        "immediate_danger_recall": (">=", 0.978),
         "false_alarm_rate": ("<=", 0.0066),
         "false_alarms_police_matters_or_past_shouting": ("<=", 0),
     },
