@@ -13,12 +13,14 @@ def classified(nlp, text, intent="describe_warning_sign", confidence=0.9):
     message = Message(data={TEXT: text})
     message.set(SPACY_DOCS[TEXT], nlp(text))
     message.set(INTENT, {"name": intent, "confidence": confidence})
+    return ranked(message, (intent, confidence), ("immediate_danger", 1 - confidence))
+
+
+def ranked(message, *ranking):
+    """Returns the message with the classifier's ranking set to (intent, confidence) pairs."""
     message.set(
         INTENT_RANKING_KEY,
-        [
-            {"name": intent, "confidence": confidence},
-            {"name": "immediate_danger", "confidence": 1 - confidence},
-        ],
+        [{"name": name, "confidence": confidence} for name, confidence in ranking],
     )
     return message
 
@@ -168,13 +170,8 @@ def test_the_classifiers_unsure_danger_is_still_danger(nlp, safety_net):
     # Danger the classifier's likeliest reading, but below the
     # FallbackClassifier's threshold: 999 first all the same.
     message = classified(nlp, "please come to number 4", intent="nlu_fallback", confidence=1.0)
-    message.set(
-        INTENT_RANKING_KEY,
-        [
-            {"name": "nlu_fallback", "confidence": 1.0},
-            {"name": "immediate_danger", "confidence": 0.35},
-            {"name": "describe_warning_sign", "confidence": 0.3},
-        ],
+    ranked(
+        message, ("nlu_fallback", 1.0), ("immediate_danger", 0.35), ("describe_warning_sign", 0.3)
     )
     [message] = safety_net.process([message])
     assert message.get(INTENT)["name"] == "immediate_danger"
@@ -193,14 +190,7 @@ def test_the_classifiers_unsure_danger_gives_way_to_an_everyday_matter(
     nlp, safety_net, text, danger
 ):
     message = classified(nlp, text, intent="nlu_fallback", confidence=1.0)
-    message.set(
-        INTENT_RANKING_KEY,
-        [
-            {"name": "nlu_fallback", "confidence": 1.0},
-            {"name": "immediate_danger", "confidence": 0.44},
-            {"name": "out_of_scope", "confidence": 0.37},
-        ],
-    )
+    ranked(message, ("nlu_fallback", 1.0), ("immediate_danger", 0.44), ("out_of_scope", 0.37))
     [message] = safety_net.process([message])
     assert (message.get(INTENT)["name"] == "immediate_danger") is danger
 
@@ -241,13 +231,8 @@ def test_the_classifiers_sure_danger_gives_way_to_an_everyday_matter(nlp, safety
 )
 def test_the_classifiers_danger_gives_way_to_a_plain_all_clear(nlp, safety_net, text, intent):
     message = classified(nlp, text, intent="immediate_danger", confidence=0.9)
-    message.set(
-        INTENT_RANKING_KEY,
-        [
-            {"name": "immediate_danger", "confidence": 0.9},
-            {"name": "nlu_fallback", "confidence": 0.5},
-            {"name": "describe_warning_sign", "confidence": 0.07},
-        ],
+    ranked(
+        message, ("immediate_danger", 0.9), ("nlu_fallback", 0.5), ("describe_warning_sign", 0.07)
     )
     [message] = safety_net.process([message])
     assert message.get(INTENT)["name"] == intent
@@ -255,7 +240,7 @@ def test_the_classifiers_danger_gives_way_to_a_plain_all_clear(nlp, safety_net, 
 
 def test_an_all_clear_with_no_other_reading_is_asked_to_rephrase(nlp, safety_net):
     message = classified(nlp, "nobody is in danger", intent="immediate_danger", confidence=1.0)
-    message.set(INTENT_RANKING_KEY, [{"name": "immediate_danger", "confidence": 1.0}])
+    ranked(message, ("immediate_danger", 1.0))
     [message] = safety_net.process([message])
     assert message.get(INTENT)["name"] == "nlu_fallback"
 
