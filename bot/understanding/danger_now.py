@@ -42,6 +42,14 @@ class Clause:
         """Tells whether a cue of this kind, not negated, is in the clause."""
         return any(not self.negated(span) for span in self.cues.get(kind, []))
 
+    def everyday(self) -> List[Span]:
+        """Returns the everyday matters the clause names.
+
+        "It's not the telly" says what it is not; "he's not moving out" still
+        speaks of moving out.
+        """
+        return [span for span in self.cues.get("not_danger", []) if not _denied(span)]
+
     def told_as_over(self) -> bool:
         """Tells whether the clause says it happened before, not now.
 
@@ -101,6 +109,10 @@ class Clause:
             return before is not None and before not in words.DURATIONS
         if text in words.FUTURE_CUES:
             before = span.doc[self.start : span.start]
+            # "She was screaming that he was going to kill her": what was
+            # about to happen then, told after.
+            if before and before[-1].lower_ in words.PAST_AUXILIARIES:
+                return False
             return not any(token.lower_ in words.FEARS for token in before)
         return True
 
@@ -171,6 +183,9 @@ def _harm_is_now(span: Span) -> bool:
     # "She'd been grabbed", "he had been hit": told as over before now.
     if before[-2:-1] and before[-2] in words.PAST_PERFECT and before[-1] == "been":
         return False
+    # "He's got her pinned against the wall": someone held in harm now.
+    if len(before) >= 3 and before[-3] in words.PRESENT_BEFORE_GOT and before[-2] == "got":
+        return True
     return bool(before) and before[-1] in words.NOW_BEFORE_PARTICIPLE
 
 
@@ -194,13 +209,28 @@ def _told_as_past(doc: Doc, span: Span) -> bool:
     return span.start < 2 or doc[span.start - 2].lower_ not in words.PRESENT_BEFORE_GOT
 
 
+def _denied(span: Span) -> bool:
+    """Tells whether the span is denied as a thing: "not the telly", "not a film".
+
+    A negation straight before ("he's not moving out") denies what is done,
+    not the matter spoken of.
+    """
+    before = [token.lower_ for token in span.doc[max(span.start - 2, 0) : span.start]]
+    return (
+        len(before) == 2 and before[0] in words.NEGATIONS and before[1] in words.DETERMINERS
+    )
+
+
 def _overlap(one: Span, other: Span) -> bool:
     return one.start <= other.start < one.end or other.start <= one.start < other.end
 
 
 def _outside(span: Span, exclusions: List[Span]) -> bool:
-    """Tells whether the span overlaps none of the "not danger" phrases."""
-    return not any(_overlap(span, ex) for ex in exclusions)
+    """Tells whether the span overlaps none of the "not danger" phrases.
+
+    An everyday matter just after the span is what it names: "shooting games".
+    """
+    return not any(_overlap(span, ex) or ex.start == span.end for ex in exclusions)
 
 
 def danger_reasons(doc: Doc) -> List[str]:
@@ -219,7 +249,7 @@ def danger_reasons(doc: Doc) -> List[str]:
             # "loud thuds from over the road, it's still going": the clause
             # that says now speaks of the one before it.
             reasons += [f"{reason} ({_now_words(clause)})" for reason in _harm_or_menace(before)]
-        exclusions = clause.cues.get("not_danger", [])
+        exclusions = clause.everyday()
         past = clause.told_as_over()
         habitual = clause.has("habitual") and not clause.strong_now()
         for span in clause.cues.get("phrase", []):
@@ -263,8 +293,12 @@ def danger_reasons(doc: Doc) -> List[str]:
 
 def _only_says_now(clause: Clause) -> bool:
     """Tells whether the clause says it is happening now, and nothing else of danger."""
-    own = ("harm", "menace", "phrase", "past", "habitual", "hypothetical", "story", "not_danger")
-    return clause.strong_now() and not any(clause.cues.get(kind) for kind in own)
+    own = ("harm", "menace", "phrase", "past", "habitual", "hypothetical", "story")
+    return (
+        clause.strong_now()
+        and not clause.everyday()
+        and not any(clause.cues.get(kind) for kind in own)
+    )
 
 
 def _now_words(clause: Clause) -> str:
@@ -273,7 +307,7 @@ def _now_words(clause: Clause) -> str:
 
 def _harm_or_menace(clause: Clause) -> List[str]:
     """Returns the harm and menace of a clause that nothing in it puts in the past."""
-    if clause.cues.get("not_danger") or clause.has("past") or clause.has("habitual"):
+    if clause.everyday() or clause.has("past") or clause.has("habitual"):
         return []
     return [
         f"{kind} now: {span.text}"
@@ -289,9 +323,35 @@ def _names(doc: Doc, kind: str) -> bool:
 
 def names_an_everyday_matter(doc: Doc) -> bool:
     """Tells whether the doc names an everyday matter: a party, a film, a scam, a licence."""
-    return _names(doc, "not_danger")
+    return any(clause.everyday() for clause in _cues_by_clause(doc))
 
 
-def says_all_clear(doc: Doc) -> bool:
-    """Tells whether the doc says plainly that nobody is in danger now: "he's not violent"."""
-    return _names(doc, "all_clear")
+def harm_apart_from_everyday(doc: Doc) -> bool:
+    """Tells whether harm or a danger phrase is told in a clause that names no everyday matter.
+
+    "We're playing a game online and my mate says his dad is coming up the
+    stairs with a knife": the game is where he is, not what the knife is.
+    Menace alone ("people screaming") is not enough: a noisy party is full of it.
+    """
+    for clause in _cues_by_clause(doc):
+        if clause.everyday():
+            continue
+        for span in clause.cues.get("harm", []) + clause.cues.get("phrase", []):
+            if not (clause.negated(span) or clause.supposed(span)):
+                return True
+    return False
+
+
+def says_it_is_not_now(doc: Doc) -> bool:
+    """Tells whether the doc says that nobody is in danger now.
+
+    Either plainly ("he's not violent", data/danger_cues.yml all_clear), or by
+    telling it as past with no word of now anywhere: "he threw a plate at her
+    last month and cut her arm".
+    """
+    if _names(doc, "all_clear"):
+        return True
+    clauses = _cues_by_clause(doc)
+    return any(clause.has("past") for clause in clauses) and not any(
+        clause.strong_now() for clause in clauses
+    )

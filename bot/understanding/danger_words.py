@@ -9,7 +9,9 @@ and cues themselves are data, in ``data/danger_phrases.yml`` and
 # "he's not got a knife", "he hasn't got a knife": a negation within four
 # words before the phrase, in the same clause, cancels it. Another clause's
 # negation does not ("I don't know what to do, he's got a knife").
-NEGATIONS = frozenset({"not", "n't", "n\u2019t", "no", "never", "nt", "nobody", "noone"})
+NEGATIONS = frozenset(
+    {"not", "n't", "n\u2019t", "no", "never", "nt", "nobody", "noone", "nothing", "nothings"}
+)
 NEGATION_WINDOW = 4
 # Words that end one clause and start another: each is judged on its own, so
 # "he hit her last week but he's hitting her again now" is danger.
@@ -36,6 +38,12 @@ NEW_CLAUSE_STARTS = frozenset(
         "just",
         "tonight",
         "today",
+        # "we're playing a game online and my mate says ...": a new person.
+        "my",
+        "his",
+        "our",
+        "their",
+        "your",
     }
 )
 # Before an "-ing" form of harm, these make it past or habitual rather than

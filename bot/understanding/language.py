@@ -33,6 +33,7 @@ import spacy_lookups_data
 from spacy.language import Language
 
 from bot.understanding.phrases import (
+    WORDS_OF_TIME,
     PhraseCompiler,
     PhraseFileError,
     load_danger_cues,
@@ -116,7 +117,11 @@ def build_pipeline(
     for kind, phrases in load_danger_cues(danger_cues_file).items():
         # "killing me" (my back is) must not become "killing her".
         cue_patterns += compiler.patterns(
-            phrases, label=kind, pattern_id=kind, any_person=kind != "not_danger"
+            phrases,
+            label=kind,
+            pattern_id=kind,
+            any_person=kind != "not_danger",
+            any_tense=kind not in WORDS_OF_TIME,
         )
     nlp.add_pipe(
         "span_ruler", name="danger_cue_ruler", config={"spans_key": DANGER_CUES_SPANS_KEY}

@@ -117,6 +117,9 @@ DANGER_CUE_KINDS = (
     "not_danger",
     "all_clear",
 )
+# The kinds that say when: their words match only as written, since tense is
+# their meaning ("is happening" is now, "was happening" is not).
+WORDS_OF_TIME = frozenset({"now", "past"})
 
 
 def load_danger_cues(path: Path) -> Dict[str, List[str]]:
@@ -155,17 +158,22 @@ class PhraseCompiler:
         self.forms_by_lemma = forms_by_lemma
         self.known_words = {form.lower() for form in lemma_lookup} | set(forms_by_lemma)
 
-    def forms(self, word: str, *, any_person: bool = True) -> List[str]:
+    def forms(self, word: str, *, any_person: bool = True, any_tense: bool = True) -> List[str]:
         """Returns every lower-case form that the word should match.
 
         Args:
             word: one token of a phrase.
             any_person: whether a pronoun stands for its whole group.
+            any_tense: whether the word matches its other inflections too.
+                Words that say when ("going on", "has stopped") must not:
+                "it went on for hours" is not "it's going on".
         """
         lower = word.lower()
         for group in PRONOUN_GROUPS if any_person else ():
             if lower in group:
                 return sorted(group)
+        if not any_tense:
+            return self._spellings({lower} | self._dropped_g({lower}, ""))
         lemma = self.lemma_lookup.get(lower, lower).lower()
         # Forms of the word as written count too: the table maps "number" to
         # "numb", but "numbers" to "number".
@@ -176,10 +184,14 @@ class PhraseCompiler:
             # the table gives another lemma ("cared" is "care", not "car").
             forms |= {form for form in regular_inflections(lemma) if form not in self.lemma_lookup}
         forms |= self._dropped_g(forms, lemma)
-        for form in list(forms):
-            for apostrophe in APOSTROPHES:
-                forms.add(form.replace("'", apostrophe))
-        return sorted(forms)
+        return self._spellings(forms)
+
+    @staticmethod
+    def _spellings(forms: Set[str]) -> List[str]:
+        """Returns the forms with each apostrophe as phones type it."""
+        return sorted(
+            {form.replace("'", apostrophe) for form in forms for apostrophe in APOSTROPHES}
+        )
 
     def _dropped_g(self, forms: Set[str], lemma: str) -> Set[str]:
         """Returns the "-in" forms people type and say for "-ing": "followin", "wakin'".
@@ -196,27 +208,35 @@ class PhraseCompiler:
             and form[:-1] not in self.known_words
         }
 
-    def compile(self, phrase: str, *, any_person: bool = True) -> TokenPattern:
+    def compile(
+        self, phrase: str, *, any_person: bool = True, any_tense: bool = True
+    ) -> TokenPattern:
         """Returns the token pattern for one phrase."""
         pattern: TokenPattern = []
         for index, chunk in enumerate(phrase.split(GAP)):
             if index > 0:
                 pattern.extend({"OP": "?"} for _ in range(MAX_GAP_WORDS))
             for token in self.nlp.make_doc(chunk.strip()):
-                forms = self.forms(token.text, any_person=any_person)
+                forms = self.forms(token.text, any_person=any_person, any_tense=any_tense)
                 pattern.append({"LOWER": {"IN": forms}})
         if not pattern or "OP" in pattern[0] or "OP" in pattern[-1]:
             raise PhraseFileError(f"phrase '{phrase}' must start and end with a word")
         return pattern
 
     def patterns(
-        self, phrases: Iterable[str], *, label: str, pattern_id: str, any_person: bool = True
+        self,
+        phrases: Iterable[str],
+        *,
+        label: str,
+        pattern_id: str,
+        any_person: bool = True,
+        any_tense: bool = True,
     ) -> List[dict]:
         """Returns ruler patterns for phrases, all with one label and id."""
         return [
             {
                 "label": label,
-                "pattern": self.compile(phrase, any_person=any_person),
+                "pattern": self.compile(phrase, any_person=any_person, any_tense=any_tense),
                 "id": pattern_id,
             }
             for phrase in phrases

@@ -55,8 +55,9 @@ from spacy.tokens import Doc, Span
 
 from bot.understanding.danger_now import (
     danger_reasons,
+    harm_apart_from_everyday,
     names_an_everyday_matter,
-    says_all_clear,
+    says_it_is_not_now,
     spans_of,
 )
 from bot.understanding.intent_classifier import override_intent
@@ -140,20 +141,23 @@ class DangerSafetyNet(GraphComponent, IntentClassifier):
                 continue
             if not classifier_says_danger(message):
                 continue
-            if names_an_everyday_matter(doc):
+            if names_an_everyday_matter(doc) and not harm_apart_from_everyday(doc):
                 # Only the classifier reads danger, and the message names an
                 # everyday police matter: "a massive party next door right
                 # now" was danger at 0.81, "a film where a woman gets
                 # kidnapped" at 0.58. Asked to rephrase, which still gives 999
-                # and 101. Setting aside the classifier's danger also for signs
-                # told with no word of now was tried and dropped (issue 10's
-                # note): it missed three blind danger messages.
+                # and 101. Harm told apart from the everyday matter keeps the
+                # danger: "the match is on and ... he's coming up the stairs
+                # with a knife". Setting aside the classifier's danger also
+                # for signs told with no word of now was tried and dropped
+                # (issue 10's note): it missed three blind danger messages.
                 override_intent(message, FALLBACK_INTENT)
-            elif says_all_clear(doc):
-                # Only the classifier reads danger, and the person says plainly
+            elif says_it_is_not_now(doc):
+                # Only the classifier reads danger, and the person says
                 # that nobody is in danger now: "he's not violent but he
                 # screams at her and she's petrified of him" was danger at
-                # 0.98. It is read as the classifier's next meaning, most
+                # 0.98, "he threw a plate at her last month and cut her arm"
+                # at 0.7. It is read as the classifier's next meaning, most
                 # often the warning sign it describes.
                 override_intent(message, next_reading(message))
             else:

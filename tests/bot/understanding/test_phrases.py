@@ -24,6 +24,12 @@ def test_a_word_matches_every_form_of_its_lemma(compiler):
     assert compiler.forms("Closed") == ["close", "closed", "closes", "closin", "closing"]
 
 
+def test_a_word_of_time_matches_only_as_written(compiler):
+    # "Went on" is not "going on", nor "is stopping" "has stopped".
+    assert compiler.forms("closing", any_tense=False) == ["closin", "closing"]
+    assert compiler.forms("Closed", any_tense=False) == ["closed"]
+
+
 def test_a_word_outside_the_table_matches_only_itself(compiler):
     assert compiler.forms("curtians") == ["curtians"]
 

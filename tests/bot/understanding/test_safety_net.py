@@ -120,6 +120,10 @@ def test_shouting_heard_before_is_kept_when_there_is_no_danger(nlp, safety_net):
         "she is not breathing",
         "somebody has poured petrol through her letterbox",
         "she's being dragged into a van",
+        "he's got her pinned against the fridge",
+        "oh god he's just put the back door in",
+        "her fella is booting her round the kitchen",
+        "she rang me just now and all I could hear was her screaming",
     ],
 )
 def test_danger_from_parts_is_danger(nlp, safety_net, text):
@@ -145,6 +149,15 @@ def test_danger_from_parts_is_danger(nlp, safety_net, text):
         "he's been hitting her for years",
         "I'm scared he's going to hurt her one day",
         "my shed was broken into while I was away",
+        # Words of time keep their tense: "went on" is not "going on".
+        "the arguing went on for hours last weekend",
+        "a fortnight ago she was yelling that he was going to kill her",
+        "nothing is happening right now but he texts her all night",
+        # Everyday words that name what the harm word is.
+        "my lad plays shooting games all weekend",
+        "he's cut himself off from all his mates",
+        "I'm chasing up the concern I sent in",
+        "what's the law on airsoft guns",
     ],
 )
 def test_past_habitual_negated_or_everyday_is_not_danger(nlp, safety_net, text):
@@ -236,6 +249,42 @@ def test_the_classifiers_danger_gives_way_to_a_plain_all_clear(nlp, safety_net, 
     )
     [message] = safety_net.process([message])
     assert message.get(INTENT)["name"] == intent
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        # Told as past, with no word of now anywhere: the classifier's next reading.
+        ("he smashed a mug over her head at Easter and it needed stitches", "describe_warning_sign"),
+        ("three weeks ago he pushed her down the stairs", "describe_warning_sign"),
+        # A word of now beside the past: the classifier's danger stands.
+        ("he broke her wrist last year and he's at her door right now", "immediate_danger"),
+    ],
+)
+def test_the_classifiers_danger_gives_way_to_a_past_told_as_past(nlp, safety_net, text, intent):
+    message = classified(nlp, text, intent="immediate_danger", confidence=0.7)
+    ranked(message, ("immediate_danger", 0.7), ("describe_warning_sign", 0.29))
+    [message] = safety_net.process([message])
+    assert message.get(INTENT)["name"] == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Harm told in a clause of its own, apart from the everyday matter.
+        "we're watching the football and my sister's fella is coming at her with a bottle",
+        "the party's still going, his mate has got a blade to a lad's neck in the garden",
+        # "Not the telly" names no everyday matter.
+        "there's screaming for help next door and it's not the tv",
+    ],
+)
+def test_the_classifiers_danger_stands_when_harm_is_told_apart_from_an_everyday_matter(
+    nlp, safety_net, text
+):
+    message = classified(nlp, text, intent="immediate_danger", confidence=0.8)
+    ranked(message, ("immediate_danger", 0.8), ("out_of_scope", 0.19))
+    [message] = safety_net.process([message])
+    assert message.get(INTENT)["name"] == "immediate_danger"
 
 
 def test_an_all_clear_with_no_other_reading_is_asked_to_rephrase(nlp, safety_net):
