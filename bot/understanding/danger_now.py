@@ -100,6 +100,15 @@ class Clause:
     def _says_now(self, span: Span) -> bool:
         text = span.text.lower()
         # "could hear" is the past of "can hear".
+        if text == "still":
+            # "Still behind me", "still right behind us", "it's still going";
+            # not "I still think about it" or "he still has a key".
+            after = span.doc[span.end : min(span.end + 2, self.end)]
+            return any(token.lower_.endswith(("ing", "in")) for token in after[:1]) or any(
+                0 <= cue.start - span.end <= 1
+                for kind in ("harm", "menace", "phrase", "now")
+                for cue in self.cues.get(kind, [])
+            )
         if text in words.WEAK_NOW or "could" in text or self.negated(span):
             return False
         if text == words.GOING_ON:
@@ -189,6 +198,13 @@ def _harm_is_now(span: Span) -> bool:
     return bool(before) and before[-1] in words.NOW_BEFORE_PARTICIPLE
 
 
+def _at_me(span: Span) -> bool:
+    """Tells whether a menace is done to the person writing: "following me", "behind us"."""
+    doc = span.doc
+    after = doc[span.end].lower_ if span.end < len(doc) else ""
+    return after in ("me", "us") or span[-1].lower_ in ("me", "us")
+
+
 def _at_me_now(span: Span) -> bool:
     """Tells whether a menace is being done to the person writing: "a car following me".
 
@@ -202,7 +218,11 @@ def _at_me_now(span: Span) -> bool:
 
 
 def _told_as_past(doc: Doc, span: Span) -> bool:
-    """Tells whether a danger phrase is told as past: "was broken into", "had a knife"."""
+    """Tells whether a danger phrase is told as past: "was broken into", "had a knife",
+    "used to threaten her with a hammer", or named as an event: "arrested for a stabbing".
+    """
+    if _used_to(span) or _named_event(span):
+        return True
     before = doc[span.start - 1].lower_ if span.start > 0 else ""
     if before != "got":
         return before in words.PAST_AUXILIARIES
@@ -216,8 +236,26 @@ def _denied(span: Span) -> bool:
     not the matter spoken of.
     """
     before = [token.lower_ for token in span.doc[max(span.start - 2, 0) : span.start]]
+    return len(before) == 2 and before[0] in words.NEGATIONS and before[1] in words.DETERMINERS
+
+
+def _used_to(span: Span) -> bool:
+    """Tells whether "used to" comes shortly before: past, whatever else the clause says.
+
+    "She's only now told me he used to threaten her with a hammer."
+    """
+    before = [
+        token.lower_ for token in span.doc[max(span.start - words.USED_TO_WINDOW, 0) : span.start]
+    ]
+    return ("used", "to") in zip(before, before[1:], strict=False)
+
+
+def _named_event(span: Span) -> bool:
+    """Tells whether an "-ing" form is a noun after a determiner: "a stabbing", "the shooting"."""
     return (
-        len(before) == 2 and before[0] in words.NEGATIONS and before[1] in words.DETERMINERS
+        span[0].lower_.endswith("ing")
+        and span.start > 0
+        and span.doc[span.start - 1].lower_ in words.DETERMINERS
     )
 
 
@@ -264,17 +302,25 @@ def danger_reasons(doc: Doc) -> List[str]:
         if past or habitual:
             continue
         for span in clause.cues.get("harm", []):
-            if clause.negated(span) or clause.supposed(span) or not _outside(span, exclusions):
+            if (
+                clause.negated(span)
+                or clause.supposed(span)
+                or _used_to(span)
+                or not _outside(span, exclusions)
+            ):
                 continue
             if clause.strong_now() or _harm_is_now(span):
                 reasons.append(f"harm now: {span.text}")
-        if exclusions:
-            continue
         for span in clause.cues.get("menace", []):
             # Here even the "n't" of "won't stop" counts: a menace that won't
             # stop ("he won't stop following her") is most often told as
             # something that goes on and on, a warning sign.
-            if is_negated(span, clause.start) or clause.supposed(span):
+            if is_negated(span, clause.start) or clause.supposed(span) or _used_to(span):
+                continue
+            # An everyday matter makes the noise of one ("fireworks banging
+            # right now"), but the person themselves followed from the petrol
+            # station is followed all the same.
+            if exclusions and not _at_me(span):
                 continue
             ing = span[0].lower_.endswith(("ing", "in"))
             being = span.start > 0 and doc[span.start - 1].lower_ in ("being", "getting")

@@ -13,6 +13,9 @@ NEGATIONS = frozenset(
     {"not", "n't", "n\u2019t", "no", "never", "nt", "nobody", "noone", "nothing", "nothings"}
 )
 NEGATION_WINDOW = 4
+# "He used to threaten her with a hammer": "used to" this many words before
+# a danger phrase or harm tells it as past.
+USED_TO_WINDOW = 6
 # Words that end one clause and start another: each is judged on its own, so
 # "he hit her last week but he's hitting her again now" is danger.
 CLAUSE_BREAKS = frozenset({".", "!", "?", ";", ",", "\n", "but", "though", "tho", "although"})
@@ -112,7 +115,9 @@ DURATIONS = frozenset(
         "til",
     }
 )
-WEAK_NOW = frozenset({"can hear", "i can hear"})
+# Words of now that only make a menace told as "-ing" now ("she's still
+# screaming"), never a whole clause: "I still think about it", "he still has a key".
+WEAK_NOW = frozenset({"can hear", "i can hear", "still"})
 # Just before a menace's -ing form, these say it is going on as the person
 # writes: "he's smashing the door in", "there's banging", "they're fighting".
 PRESENT_PROGRESSIVE = frozenset(

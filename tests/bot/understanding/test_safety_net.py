@@ -124,6 +124,9 @@ def test_shouting_heard_before_is_kept_when_there_is_no_danger(nlp, safety_net):
         "oh god he's just put the back door in",
         "her fella is booting her round the kitchen",
         "she rang me just now and all I could hear was her screaming",
+        "a van has followed me out of the car park and it's still right behind me",
+        "two lads are forcing him into the back of a car",
+        "my mate is convulsing on the bathroom floor",
     ],
 )
 def test_danger_from_parts_is_danger(nlp, safety_net, text):
@@ -158,6 +161,11 @@ def test_danger_from_parts_is_danger(nlp, safety_net, text):
         "he's cut himself off from all his mates",
         "I'm chasing up the concern I sent in",
         "what's the law on airsoft guns",
+        # "Still" says now only of what follows it: "still behind me".
+        "he kicked the back door in at Easter and he still has a key",
+        "she's only now told me he used to threaten her with a hammer",
+        "her uncle was locked up for a stabbing years back and I still worry",
+        "can I carry a pocket knife for my allotment",
     ],
 )
 def test_past_habitual_negated_or_everyday_is_not_danger(nlp, safety_net, text):
@@ -255,7 +263,7 @@ def test_the_classifiers_danger_gives_way_to_a_plain_all_clear(nlp, safety_net, 
     "text, intent",
     [
         # Told as past, with no word of now anywhere: the classifier's next reading.
-        ("he smashed a mug over her head at Easter and it needed stitches", "describe_warning_sign"),
+        ("he smashed a mug over her head at Easter, it needed stitches", "describe_warning_sign"),
         ("three weeks ago he pushed her down the stairs", "describe_warning_sign"),
         # A word of now beside the past: the classifier's danger stands.
         ("he broke her wrist last year and he's at her door right now", "immediate_danger"),
