@@ -161,6 +161,17 @@ def _cues_by_clause(doc: Doc) -> List[Clause]:
         for clause in clauses:
             if clause.start <= span.start < clause.end:
                 clause.cues.setdefault(kind, []).append(span)
+    for clause in clauses:
+        # The "ago" of "five minutes ago" belongs to a word of now.
+        if "past" in clause.cues:
+            clause.cues["past"] = [
+                span
+                for span in clause.cues["past"]
+                if not any(
+                    now.start <= span.start and span.end <= now.end
+                    for now in clause.cues.get("now", [])
+                )
+            ]
     return clauses
 
 

@@ -8,9 +8,22 @@ and cues themselves are data, in ``data/danger_phrases.yml`` and
 
 # "he's not got a knife", "he hasn't got a knife": a negation within four
 # words before the phrase, in the same clause, cancels it. Another clause's
-# negation does not ("I don't know what to do, he's got a knife").
+# negation does not ("I don't know what to do, he's got a knife"). "Without"
+# too: "drove off without leaving a note".
 NEGATIONS = frozenset(
-    {"not", "n't", "n\u2019t", "no", "never", "nt", "nobody", "noone", "nothing", "nothings"}
+    {
+        "not",
+        "n't",
+        "n\u2019t",
+        "no",
+        "never",
+        "nt",
+        "nobody",
+        "noone",
+        "nothing",
+        "nothings",
+        "without",
+    }
 )
 NEGATION_WINDOW = 4
 # "He used to threaten her with a hammer": "used to" this many words before

@@ -127,6 +127,10 @@ def test_shouting_heard_before_is_kept_when_there_is_no_danger(nlp, safety_net):
         "a van has followed me out of the car park and it's still right behind me",
         "two lads are forcing him into the back of a car",
         "my mate is convulsing on the bathroom floor",
+        # Someone has just been in touch to say what is happening to them.
+        "my niece just texted from a lad's flat saying he won't let her leave",
+        "he ran off with the baby ten minutes ago",
+        "my uncle has walked into the river and won't answer me",
     ],
 )
 def test_danger_from_parts_is_danger(nlp, safety_net, text):
@@ -243,6 +247,10 @@ def test_the_classifiers_sure_danger_gives_way_to_an_everyday_matter(nlp, safety
         ),
         ("it's not an emergency, her ex sits outside her flat in his car", "describe_warning_sign"),
         ("he has never hit them but they're terrified of him", "describe_warning_sign"),
+        (
+            "he grabbed my throat in the summer, I'm safe at my sister's now",
+            "describe_warning_sign",
+        ),
         # Danger the net itself finds is danger whatever else is said.
         ("it's not an emergency but he's got a knife", "immediate_danger"),
         ("he's never been violent before but he's hitting her right now", "immediate_danger"),
