@@ -239,8 +239,8 @@ def test_the_classifiers_sure_danger_gives_way_to_an_everyday_matter(nlp, safety
 @pytest.mark.parametrize(
     "text, intent",
     [
-        # Sure of danger, but the person says plainly that nobody is in
-        # danger now: the classifier's next reading.
+        # Sure of danger, but the person says that nobody is in danger
+        # now: the classifier's next reading.
         (
             "he's not violent but he screams at her and she's petrified of him",
             "describe_warning_sign",
@@ -251,6 +251,11 @@ def test_the_classifiers_sure_danger_gives_way_to_an_everyday_matter(nlp, safety
             "he grabbed my throat in the summer, I'm safe at my sister's now",
             "describe_warning_sign",
         ),
+        # Told as past, with no word of now anywhere.
+        ("he smashed a mug over her head at Easter, it needed stitches", "describe_warning_sign"),
+        ("three weeks ago he pushed her down the stairs", "describe_warning_sign"),
+        # A word of now beside the past: the classifier's danger stands.
+        ("he broke her wrist last year and he's at her door right now", "immediate_danger"),
         # Danger the net itself finds is danger whatever else is said.
         ("it's not an emergency but he's got a knife", "immediate_danger"),
         ("he's never been violent before but he's hitting her right now", "immediate_danger"),
@@ -258,28 +263,13 @@ def test_the_classifiers_sure_danger_gives_way_to_an_everyday_matter(nlp, safety
         ("please come to number 4 on Invented Street", "immediate_danger"),
     ],
 )
-def test_the_classifiers_danger_gives_way_to_a_plain_all_clear(nlp, safety_net, text, intent):
+def test_the_classifiers_danger_gives_way_when_it_is_said_not_to_be_now(
+    nlp, safety_net, text, intent
+):
     message = classified(nlp, text, intent="immediate_danger", confidence=0.9)
     ranked(
         message, ("immediate_danger", 0.9), ("nlu_fallback", 0.5), ("describe_warning_sign", 0.07)
     )
-    [message] = safety_net.process([message])
-    assert message.get(INTENT)["name"] == intent
-
-
-@pytest.mark.parametrize(
-    "text, intent",
-    [
-        # Told as past, with no word of now anywhere: the classifier's next reading.
-        ("he smashed a mug over her head at Easter, it needed stitches", "describe_warning_sign"),
-        ("three weeks ago he pushed her down the stairs", "describe_warning_sign"),
-        # A word of now beside the past: the classifier's danger stands.
-        ("he broke her wrist last year and he's at her door right now", "immediate_danger"),
-    ],
-)
-def test_the_classifiers_danger_gives_way_to_a_past_told_as_past(nlp, safety_net, text, intent):
-    message = classified(nlp, text, intent="immediate_danger", confidence=0.7)
-    ranked(message, ("immediate_danger", 0.7), ("describe_warning_sign", 0.29))
     [message] = safety_net.process([message])
     assert message.get(INTENT)["name"] == intent
 
