@@ -1,182 +1,21 @@
-"""Reading a message for danger happening now: clauses, and the harm and menace in them.
+"""Reading a message for danger happening now: the harm and menace in its clauses.
 
 ``danger_reasons`` is the rule built from parts: the spaCy pipeline marks the
 cues (``data/danger_cues.yml``: harm, menace, now, past, habitual,
 hypothetical...) and the phrases (``data/danger_phrases.yml``), and this module
-decides, clause by clause, whether they say that someone is in danger now.
-The words it reads the grammar by are in ``danger_words.py``.
+decides, clause by clause (``clauses.py``), whether they say that someone is
+in danger now. The words it reads the grammar by are in ``danger_words.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Dict, Iterator, List, Set
+from typing import List
 
 from spacy.tokens import Doc, Span
 
 from bot.understanding import danger_words as words
-from bot.understanding.language import DANGER_CUES_SPANS_KEY, DANGER_SPANS_KEY
-
-
-def is_negated(span: Span, clause_start: int = 0, spoken_for: Set[int] = frozenset()) -> bool:
-    """Tells whether a negation stands just before the span, in its clause.
-
-    A negation that belongs to another cue (``spoken_for``: the "n't" of "won't
-    stop" or "hasn't stopped") says nothing against the span: "it won't stop
-    bleeding" is bleeding now.
-    """
-    before = span.doc[max(span.start - words.NEGATION_WINDOW, clause_start, 0) : span.start]
-    return any(token.lower_ in words.NEGATIONS and token.i not in spoken_for for token in before)
-
-
-@dataclass
-class Clause:
-    """One clause of a message, with the danger cues found in it, by kind."""
-
-    start: int
-    end: int
-    cues: Dict[str, List[Span]] = field(default_factory=dict)
-
-    def has(self, kind: str) -> bool:
-        """Tells whether a cue of this kind, not negated, is in the clause."""
-        return any(not self.negated(span) for span in self.cues.get(kind, []))
-
-    def everyday(self) -> List[Span]:
-        """Returns the everyday matters the clause names.
-
-        "It's not the telly" says what it is not; "he's not moving out" still
-        speaks of moving out.
-        """
-        return [span for span in self.cues.get("not_danger", []) if not _denied(span)]
-
-    def told_as_over(self) -> bool:
-        """Tells whether the clause says it happened before, not now.
-
-        A past cue inside a danger phrase is part of the phrase: the "has
-        stopped" of "she's stopped breathing" is not "it has stopped".
-        """
-        phrases = self.cues.get("phrase", [])
-        return (
-            any(
-                not self.negated(span) and not any(_overlap(span, phrase) for phrase in phrases)
-                for span in self.cues.get("past", [])
-            )
-            and not self.strong_now()
-        )
-
-    def negated(self, span: Span) -> bool:
-        """Tells whether a negation in this clause stands just before the span."""
-        return is_negated(span, self.start, self._now_tokens)
-
-    @cached_property
-    def _now_tokens(self) -> Set[int]:
-        # Read once the cues are all found (_cues_by_clause), on the first question.
-        return {token.i for cue in self.cues.get("now", []) for token in cue}
-
-    def supposed(self, span: Span) -> bool:
-        """Tells whether the span is only supposed: "what if he hits her", "if he comes back",
-        or a story: "in the game a man gets stabbed".
-
-        Only a hypothetical before the span counts: in "he's banging on my door
-        saying he'll kill me if I don't open it" the threat is real and the
-        "if" belongs to what follows.
-        """
-        hypotheticals = [
-            cue
-            for kind in ("hypothetical", "story")
-            for cue in self.cues.get(kind, [])
-            if not self.negated(cue)
-        ]
-        # "She'd kill me if she knew": "would" with an "if" anywhere in the
-        # clause is a supposition, where "he'll kill me if" is a threat.
-        would = span.start > 0 and span.doc[span.start - 1].lower_ in words.CONDITIONALS
-        return any(cue.start < span.start or would for cue in hypotheticals)
-
-    def strong_now(self) -> bool:
-        """Tells whether the clause says plainly that it is happening now."""
-        return any(self._says_now(span) for span in self.cues.get("now", []))
-
-    def _says_now(self, span: Span) -> bool:
-        text = span.text.lower()
-        # "could hear" is the past of "can hear".
-        if text == "still":
-            # "Still behind me", "still right behind us", "it's still going";
-            # not "I still think about it" or "he still has a key".
-            after = span.doc[span.end : min(span.end + 2, self.end)]
-            return any(token.lower_.endswith(("ing", "in")) for token in after[:1]) or any(
-                0 <= cue.start - span.end <= 1
-                for kind in ("harm", "menace", "phrase", "now")
-                for cue in self.cues.get(kind, [])
-            )
-        if text in words.WEAK_NOW or "could" in text or self.negated(span):
-            return False
-        if text == words.GOING_ON:
-            return self._going_on_after_danger(span)
-        if text == "now":
-            before = span.doc[span.start - 1].lower_ if span.start > self.start else None
-            return before is not None and before not in words.DURATIONS
-        if text in words.FUTURE_CUES:
-            before = span.doc[self.start : span.start]
-            # "She was screaming that he was going to kill her": what was
-            # about to happen then, told after.
-            if before and before[-1].lower_ in words.PAST_AUXILIARIES:
-                return False
-            return not any(token.lower_ in words.FEARS for token in before)
-        return True
-
-    def _going_on_after_danger(self, span: Span) -> bool:
-        if self.cues.get("past") or self.cues.get("habitual"):
-            return False
-        # One word may stand between: "a fight is going on".
-        return any(
-            0 <= span.start - cue.end <= 1
-            for kind in ("harm", "menace")
-            for cue in self.cues.get(kind, [])
-        )
-
-
-def clauses_of(doc: Doc) -> Iterator[Clause]:
-    """Yields the clauses of the doc, each with its danger cues."""
-    start = 0
-    for token in list(doc) + [None]:
-        if token is None or token.lower_ in words.CLAUSE_BREAKS or "\n" in token.text:
-            end = len(doc) if token is None else token.i
-        elif token.lower_ in words.JOINS and token.i + 1 < len(doc):
-            if doc[token.i + 1].lower_ not in words.NEW_CLAUSE_STARTS:
-                continue
-            end = token.i
-        else:
-            continue
-        if end > start:
-            yield Clause(start, end)
-        start = end + 1
-
-
-def _cues_by_clause(doc: Doc) -> List[Clause]:
-    clauses = list(clauses_of(doc))
-    found = [(span.label_, span) for span in spans_of(doc, DANGER_CUES_SPANS_KEY)]
-    found += [("phrase", span) for span in spans_of(doc, DANGER_SPANS_KEY)]
-    for kind, span in found:
-        for clause in clauses:
-            if clause.start <= span.start < clause.end:
-                clause.cues.setdefault(kind, []).append(span)
-    for clause in clauses:
-        # The "ago" of "five minutes ago" belongs to a word of now.
-        if "past" in clause.cues:
-            clause.cues["past"] = [
-                span
-                for span in clause.cues["past"]
-                if not any(
-                    now.start <= span.start and span.end <= now.end
-                    for now in clause.cues.get("now", [])
-                )
-            ]
-    return clauses
-
-
-def spans_of(doc: Doc, key: str) -> List[Span]:
-    return list(doc.spans[key]) if key in doc.spans else []
+from bot.understanding.clauses import Clause, cues_by_clause, is_negated, overlap, spans_of
+from bot.understanding.language import DANGER_CUES_SPANS_KEY
 
 
 def _harm_is_now(span: Span) -> bool:
@@ -240,16 +79,6 @@ def _told_as_past(doc: Doc, span: Span) -> bool:
     return span.start < 2 or doc[span.start - 2].lower_ not in words.PRESENT_BEFORE_GOT
 
 
-def _denied(span: Span) -> bool:
-    """Tells whether the span is denied as a thing: "not the telly", "not a film".
-
-    A negation straight before ("he's not moving out") denies what is done,
-    not the matter spoken of.
-    """
-    before = [token.lower_ for token in span.doc[max(span.start - 2, 0) : span.start]]
-    return len(before) == 2 and before[0] in words.NEGATIONS and before[1] in words.DETERMINERS
-
-
 def _used_to(span: Span) -> bool:
     """Tells whether "used to" comes shortly before: past, whatever else the clause says.
 
@@ -270,16 +99,12 @@ def _named_event(span: Span) -> bool:
     )
 
 
-def _overlap(one: Span, other: Span) -> bool:
-    return one.start <= other.start < one.end or other.start <= one.start < other.end
-
-
 def _outside(span: Span, exclusions: List[Span]) -> bool:
     """Tells whether the span overlaps none of the "not danger" phrases.
 
     An everyday matter just after the span is what it names: "shooting games".
     """
-    return not any(_overlap(span, ex) or ex.start == span.end for ex in exclusions)
+    return not any(overlap(span, ex) or ex.start == span.end for ex in exclusions)
 
 
 def danger_reasons(doc: Doc) -> List[str]:
@@ -292,7 +117,7 @@ def danger_reasons(doc: Doc) -> List[str]:
     said = [token.lower_ for token in doc if token.is_alpha]
     if said and set(said) & words.CRY_WORDS and set(said) <= words.CRY_WORDS | words.CRY_COMPANIONS:
         reasons.append("a cry for help")
-    clauses = _cues_by_clause(doc)
+    clauses = cues_by_clause(doc)
     for before, clause in zip([None, *clauses[:-1]], clauses, strict=True):
         if before is not None and _only_says_now(clause):
             # "loud thuds from over the road, it's still going": the clause
@@ -380,7 +205,7 @@ def _names(doc: Doc, kind: str) -> bool:
 
 def names_an_everyday_matter(doc: Doc) -> bool:
     """Tells whether the doc names an everyday matter: a party, a film, a scam, a licence."""
-    return any(clause.everyday() for clause in _cues_by_clause(doc))
+    return any(clause.everyday() for clause in cues_by_clause(doc))
 
 
 def harm_apart_from_everyday(doc: Doc) -> bool:
@@ -390,7 +215,7 @@ def harm_apart_from_everyday(doc: Doc) -> bool:
     stairs with a knife": the game is where he is, not what the knife is.
     Menace alone ("people screaming") is not enough: a noisy party is full of it.
     """
-    for clause in _cues_by_clause(doc):
+    for clause in cues_by_clause(doc):
         if clause.everyday():
             continue
         for span in clause.cues.get("harm", []) + clause.cues.get("phrase", []):
@@ -408,7 +233,7 @@ def says_it_is_not_now(doc: Doc) -> bool:
     """
     if _names(doc, "all_clear"):
         return True
-    clauses = _cues_by_clause(doc)
+    clauses = cues_by_clause(doc)
     return any(clause.has("past") for clause in clauses) and not any(
         clause.strong_now() for clause in clauses
     )

@@ -53,12 +53,12 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from spacy.tokens import Doc, Span
 
+from bot.understanding.clauses import spans_of
 from bot.understanding.danger_now import (
     danger_reasons,
     harm_apart_from_everyday,
     names_an_everyday_matter,
     says_it_is_not_now,
-    spans_of,
 )
 from bot.understanding.intent_classifier import override_intent
 from bot.understanding.language import DANGER_CUES_SPANS_KEY, DANGER_SPANS_KEY, WARNING_SIGN_LABEL
