@@ -68,7 +68,7 @@ TARGETS = {
 FLOORS = {
     "blind": {
         "intent_macro_f1": (">=", 0.966),
-        "warning_sign_f1": (">=", 0.929),
+        "warning_sign_f1": (">=", 0.931),
         "immediate_danger_recall": (">=", 0.978),
         "false_alarm_rate": ("<=", 0.0044),
         "false_alarms_police_matters_or_past_shouting": ("<=", 0),
