@@ -41,10 +41,22 @@ class Clause:
         return any(not self.negated(span) for span in self.cues.get(kind, []))
 
     def everyday(self) -> List[Span]:
-        """Returns the everyday matters the clause names.
+        """Returns the everyday matters the clause names, noisy settings among them.
 
         "It's not the telly" says what it is not; "he's not moving out" still
         speaks of moving out.
+        """
+        return [
+            span
+            for kind in ("not_danger", "noisy_setting")
+            for span in self.cues.get(kind, [])
+            if not denied(span)
+        ]
+
+    def harmless_frame(self) -> List[Span]:
+        """Returns the everyday matters that make a danger phrase harmless: a film, a licence.
+
+        A noisy setting does not: someone passed out at a party is in danger.
         """
         return [span for span in self.cues.get("not_danger", []) if not denied(span)]
 
@@ -160,7 +172,8 @@ def cues_by_clause(doc: Doc) -> List[Clause]:
             if clause.start <= span.start < clause.end:
                 clause.cues.setdefault(kind, []).append(span)
     for clause in clauses:
-        # The "ago" of "five minutes ago" belongs to a word of now.
+        # The "ago" of "five minutes ago" belongs to a word of now, and "since
+        # this morning" runs up to now: "left alone since this morning".
         if "past" in clause.cues:
             clause.cues["past"] = [
                 span
@@ -169,8 +182,20 @@ def cues_by_clause(doc: Doc) -> List[Clause]:
                     now.start <= span.start and span.end <= now.end
                     for now in clause.cues.get("now", [])
                 )
+                and not (span.start > 0 and doc[span.start - 1].lower_ in words.SINCE)
             ]
     return clauses
+
+
+def used_to(span: Span) -> bool:
+    """Tells whether "used to" comes shortly before: past, whatever else the clause says.
+
+    "She's only now told me he used to threaten her with a hammer."
+    """
+    before = [
+        token.lower_ for token in span.doc[max(span.start - words.USED_TO_WINDOW, 0) : span.start]
+    ]
+    return ("used", "to") in zip(before, before[1:], strict=False)
 
 
 def spans_of(doc: Doc, key: str) -> List[Span]:

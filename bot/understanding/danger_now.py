@@ -4,7 +4,9 @@
 cues (``data/danger_cues.yml``: harm, menace, now, past, habitual,
 hypothetical...) and the phrases (``data/danger_phrases.yml``), and this module
 decides, clause by clause (``clauses.py``), whether they say that someone is
-in danger now. The words it reads the grammar by are in ``danger_words.py``.
+in danger now. Parts that mean danger only together (a child and a perilous
+place, a weapon and a hand) are read in ``danger_together.py``. The words
+it reads the grammar by are in ``danger_words.py``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ from typing import List
 from spacy.tokens import Doc, Span
 
 from bot.understanding import danger_words as words
-from bot.understanding.clauses import Clause, cues_by_clause, is_negated, overlap, spans_of
+from bot.understanding.clauses import (
+    Clause,
+    cues_by_clause,
+    is_negated,
+    overlap,
+    spans_of,
+    used_to,
+)
+from bot.understanding.danger_together import armed_now, pairs_now
 from bot.understanding.language import DANGER_CUES_SPANS_KEY
 
 
@@ -71,23 +81,12 @@ def _told_as_past(doc: Doc, span: Span) -> bool:
     """Tells whether a danger phrase is told as past: "was broken into", "had a knife",
     "used to threaten her with a hammer", or named as an event: "arrested for a stabbing".
     """
-    if _used_to(span) or _named_event(span):
+    if used_to(span) or _named_event(span):
         return True
     before = doc[span.start - 1].lower_ if span.start > 0 else ""
     if before != "got":
         return before in words.PAST_AUXILIARIES
     return span.start < 2 or doc[span.start - 2].lower_ not in words.PRESENT_BEFORE_GOT
-
-
-def _used_to(span: Span) -> bool:
-    """Tells whether "used to" comes shortly before: past, whatever else the clause says.
-
-    "She's only now told me he used to threaten her with a hammer."
-    """
-    before = [
-        token.lower_ for token in span.doc[max(span.start - words.USED_TO_WINDOW, 0) : span.start]
-    ]
-    return ("used", "to") in zip(before, before[1:], strict=False)
 
 
 def _named_event(span: Span) -> bool:
@@ -130,18 +129,19 @@ def danger_reasons(doc: Doc) -> List[str]:
             if not (
                 clause.negated(span)
                 or past
-                or exclusions
+                or clause.harmless_frame()
                 or _told_as_past(doc, span)
                 or clause.supposed(span)
             ):
                 reasons.append(f"phrase: {span.text}")
         if past or habitual:
             continue
+        reasons += pairs_now(doc, clause) + armed_now(doc, clause)
         for span in clause.cues.get("harm", []):
             if (
                 clause.negated(span)
                 or clause.supposed(span)
-                or _used_to(span)
+                or used_to(span)
                 or not _outside(span, exclusions)
             ):
                 continue
@@ -151,7 +151,7 @@ def danger_reasons(doc: Doc) -> List[str]:
             # Here even the "n't" of "won't stop" counts: a menace that won't
             # stop ("he won't stop following her") is most often told as
             # something that goes on and on, a warning sign.
-            if is_negated(span, clause.start) or clause.supposed(span) or _used_to(span):
+            if is_negated(span, clause.start) or clause.supposed(span) or used_to(span):
                 continue
             # An everyday matter makes the noise of one ("fireworks banging
             # right now"), but the person themselves followed from the petrol
@@ -216,11 +216,13 @@ def harm_apart_from_everyday(doc: Doc) -> bool:
     Menace alone ("people screaming") is not enough: a noisy party is full of it.
     """
     for clause in cues_by_clause(doc):
-        if clause.everyday():
-            continue
-        for span in clause.cues.get("harm", []) + clause.cues.get("phrase", []):
-            if not (clause.negated(span) or clause.supposed(span)):
-                return True
+        # A danger phrase at a party is still danger; harm beside any
+        # everyday matter may be the matter's own ("the music's killing me").
+        told = [] if clause.harmless_frame() else clause.cues.get("phrase", [])
+        if not clause.everyday():
+            told = told + clause.cues.get("harm", [])
+        if any(not (clause.negated(span) or clause.supposed(span)) for span in told):
+            return True
     return False
 
 

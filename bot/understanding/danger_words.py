@@ -217,3 +217,69 @@ CRY_COMPANIONS = frozenset(
         "here",
     }
 )
+# A child with nobody looking after them: "on his own", "no adult about".
+UNWATCHED = frozenset({"alone", "unattended", "unsupervised"})
+UNWATCHED_PAIRS = frozenset(
+    {
+        ("his", "own"),
+        ("her", "own"),
+        ("their", "own"),
+        ("its", "own"),
+        ("no", "adult"),
+        ("no", "adults"),
+        ("no", "parent"),
+        ("no", "parents"),
+        ("nobody", "with"),
+        ("no", "one"),
+    }
+)
+# Pairs of cue kinds (data/danger_cues.yml) that mean danger together, in a
+# clause told as now, with the reason each gives.
+PAIRS = (
+    ("child", "perilous_place", "child at risk now"),
+    ("farewell", "high_place", "a farewell from a height"),
+)
+# "A 4 year old", "a two year old": a child cue starting with one of these
+# counts only after an age up to this.
+AGE_WORDS = frozenset({"year", "years", "yr"})
+YOUNG_CHILD_AGE = 12
+YOUNG_AGES = frozenset(
+    {
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+    }
+)
+# Just before a weapon, these say it is in someone's hand: "with a cleaver",
+# "waving a bat about", "he's got a poker".
+HOLDING = frozenset(
+    {
+        "with",
+        "wi",
+        "holding",
+        "waving",
+        "swinging",
+        "wielding",
+        "brandishing",
+        "pointing",
+        "got",
+        "carrying",
+    }
+)
+# "There's a bairn on the windowsill": how things are now.
+THERE_IS = frozenset({"there's", "there\u2019s", "theres", "ther's", "thers"})
+# A clause that asks ("is it safe to leave a baby ...?") tells nothing of now.
+QUESTION_STARTS = frozenset(
+    {"is", "are", "can", "could", "should", "would", "do", "does", "what", "how", "when", "if"}
+)
+# Before a word of the past, these make it run up to now: "since this morning".
+SINCE = frozenset({"since", "from"})

@@ -115,7 +115,13 @@ DANGER_CUE_KINDS = (
     "hypothetical",
     "story",
     "not_danger",
+    "noisy_setting",
     "all_clear",
+    "child",
+    "perilous_place",
+    "farewell",
+    "high_place",
+    "weapon",
 )
 # The kinds that say when: their words match only as written, since tense is
 # their meaning ("is happening" is now, "was happening" is not).

@@ -254,6 +254,7 @@ def test_the_classifiers_sure_danger_gives_way_to_an_everyday_matter(nlp, safety
         # Told as past, with no word of now anywhere.
         ("he smashed a mug over her head at Easter, it needed stitches", "describe_warning_sign"),
         ("three weeks ago he pushed her down the stairs", "describe_warning_sign"),
+        ("he threatened to stab her brother at a wedding in June", "describe_warning_sign"),
         # A word of now beside the past: the classifier's danger stands.
         ("he broke her wrist last year and he's at her door right now", "immediate_danger"),
         # Danger the net itself finds is danger whatever else is said.
@@ -280,6 +281,8 @@ def test_the_classifiers_danger_gives_way_when_it_is_said_not_to_be_now(
         # Harm told in a clause of its own, apart from the everyday matter.
         "we're watching the football and my sister's fella is coming at her with a bottle",
         "the party's still going, his mate has got a blade to a lad's neck in the garden",
+        # A danger phrase where it is noisy is danger all the same.
+        "a lad at the house party has passed out in the bath and won't come round",
         # "Not the telly" names no everyday matter.
         "there's screaming for help next door and it's not the tv",
     ],
@@ -414,3 +417,60 @@ def test_danger_new_shapes(nlp, safety_net, text):
 def test_not_danger_new_shapes(nlp, safety_net, text):
     [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
     assert message.get(INTENT)["name"] == "describe_warning_sign", text
+
+
+@pytest.mark.parametrize(
+    "text, danger",
+    [
+        ("there's a toddler wandering along the dual carriageway", True),
+        ("the baby next door is out on the balcony on his own", True),
+        ("my neighbour's little girl is climbing onto the garage roof", True),
+        ("her boyfriend has got the baby held out over the banister", True),
+        ("two kids alone by the canal right now, they can't be more than three", True),
+        ("there's a 3 year old on the windowsill upstairs and the window is open", True),
+        ("two babies have been left alone in the flat since last night", True),
+        # Said as a habit, as past, as a worry or a question: not now.
+        ("the kids play by the canal after school", False),
+        ("my little boy used to paddle in the river", False),
+        ("what if a child runs onto the main road", False),
+        ("the children were near the pond yesterday", False),
+        ("her kids are always out on the main road", False),
+        ("my 15 year old is home alone tonight, is that allowed", False),
+        ("is it safe to leave a baby on the balcony in a pram", False),
+    ],
+)
+def test_a_young_child_somewhere_perilous_now_is_danger(nlp, safety_net, text, danger):
+    [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
+    assert (message.get(INTENT)["name"] == "immediate_danger") is danger
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a lad at the house party has collapsed and he's not breathing",
+        "somebody has pushed a lit firework through her door and the hall is on fire",
+        "she phoned from a party, two men have shut her in a bedroom",
+    ],
+)
+def test_a_danger_phrase_at_a_party_or_with_fireworks_is_danger(nlp, safety_net, text):
+    [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
+    assert message.get(INTENT)["name"] == "immediate_danger"
+
+
+@pytest.mark.parametrize(
+    "text, danger",
+    [
+        ("my mate rang from the top of the multi storey saying she's sorry for everything", True),
+        ("he's posting videos from the cliffs saying this is it", True),
+        ("her husband is stood in the hallway with a crowbar", True),
+        ("dad's gone for my brother with the poker", True),
+        # A weapon in the past, in a licence, or for a job; a roof and a complaint.
+        ("he went for her with a poker years ago", False),
+        ("he's got a shotgun licence for the farm", False),
+        ("the roof is leaking again and I can't take it anymore", False),
+        ("she used to sit on the bridge and cry", False),
+    ],
+)
+def test_a_weapon_in_hand_or_a_farewell_from_a_height_now_is_danger(nlp, safety_net, text, danger):
+    [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
+    assert (message.get(INTENT)["name"] == "immediate_danger") is danger

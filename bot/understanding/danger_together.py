@@ -1,0 +1,99 @@
+"""Parts that mean danger only together, told as now.
+
+A young child and a perilous place ("a toddler wandering on the dual
+carriageway"), a farewell and a height ("ringing from the multi storey saying
+she can't do it anymore"), a weapon and a hand ("stood there with a
+cleaver"): each part alone is everyday, together and now they are danger.
+The parts are lists in ``data/danger_cues.yml``; ``danger_now.py`` asks this
+module about each clause it has not already set aside as past or habit.
+"""
+
+from __future__ import annotations
+
+from typing import List
+
+from spacy.tokens import Doc, Span
+
+from bot.understanding import danger_words as words
+from bot.understanding.clauses import Clause, used_to
+
+
+def pairs_now(doc: Doc, clause: Clause) -> List[str]:
+    """Returns the pairs of parts that mean danger together, told as now.
+
+    "A little lad wandering down the dual carriageway" (child, perilous_place);
+    "she rang crying from the multi storey saying she can't do it anymore"
+    (farewell, high_place). Not "the kids play by the canal" or "what if a
+    child runs into the road". The caller has already set past and habit aside.
+    """
+    if clause.everyday() or not _told_as_now(doc, clause):
+        return []
+    reasons = []
+    for one, other, reason in words.PAIRS:
+        first = [span for span in clause.cues.get(one, []) if _counts(clause, span)]
+        second = [span for span in clause.cues.get(other, []) if _counts(clause, span)]
+        if first and second:
+            reasons.append(f"{reason}: {first[0].text} ... {second[0].text}")
+    return reasons
+
+
+def _counts(clause: Clause, span: Span) -> bool:
+    if clause.negated(span) or clause.supposed(span):
+        return False
+    # "A 4 year old", not "her 15 year old" or "a 40 year old man".
+    if span[0].lower_ in words.AGE_WORDS:
+        before = span.doc[span.start - 1] if span.start > 0 else None
+        return before is not None and _young_age(before.lower_)
+    return True
+
+
+def _young_age(word: str) -> bool:
+    if word.isdigit():
+        return int(word) <= words.YOUNG_CHILD_AGE
+    return word in words.YOUNG_AGES
+
+
+def armed_now(doc: Doc, clause: Clause) -> List[str]:
+    """Returns the weapons held now: "stood in the kitchen with a meat cleaver"."""
+    if clause.harmless_frame():
+        # "He's got a shotgun licence."
+        return []
+    reasons = []
+    for span in clause.cues.get("weapon", []):
+        if clause.negated(span) or clause.supposed(span) or used_to(span):
+            continue
+        before = [
+            token.lower_
+            for token in doc[max(span.start - words.LOOK_BACK, clause.start) : span.start]
+        ]
+        if any(word in words.HOLDING for word in before) and _told_as_now(doc, clause):
+            reasons.append(f"armed now: {span.text}")
+    return reasons
+
+
+def _told_as_now(doc: Doc, clause: Clause) -> bool:
+    """Tells whether the clause says how things are now, rather than in general.
+
+    "Wandering", "climbing", "there's a bairn on the windowsill", "she's been
+    left", "he's got him by the ankles", "on his own", or a word of now.
+    """
+    if clause.strong_now():
+        return True
+    said = [token.lower_ for token in doc[clause.start : clause.end]]
+    if said and said[0] in words.QUESTION_STARTS:
+        return False
+    if any(word in words.UNWATCHED for word in said) or any(
+        pair in words.UNWATCHED_PAIRS for pair in zip(said, said[1:], strict=False)
+    ):
+        return True
+    for before, word in zip(["", *said], said, strict=False):
+        if before in words.NOW_BEFORE_PARTICIPLE or before in words.PRESENT_PROGRESSIVE:
+            return True
+        if word == "got" and before in words.PRESENT_BEFORE_GOT:
+            return True
+        if word in words.THERE_IS:
+            return True
+        if len(word) > 4 and word.isalpha() and word.endswith("ing"):
+            if before not in words.DETERMINERS and before not in words.NOT_NOW_BEFORE_ING:
+                return True
+    return False
