@@ -131,6 +131,10 @@ def test_shouting_heard_before_is_kept_when_there_is_no_danger(nlp, safety_net):
         "my niece just texted from a lad's flat saying he won't let her leave",
         "he ran off with the baby ten minutes ago",
         "my uncle has walked into the river and won't answer me",
+        # A danger phrase where it is noisy is danger all the same.
+        "a lad at the house party has collapsed and he's not breathing",
+        "somebody has pushed a lit firework through her door and the hall is on fire",
+        "she phoned from a party, two men have shut her in a bedroom",
     ],
 )
 def test_danger_from_parts_is_danger(nlp, safety_net, text):
@@ -422,6 +426,7 @@ def test_not_danger_new_shapes(nlp, safety_net, text):
 @pytest.mark.parametrize(
     "text, danger",
     [
+        # A young child somewhere perilous.
         ("there's a toddler wandering along the dual carriageway", True),
         ("the baby next door is out on the balcony on his own", True),
         ("my neighbour's little girl is climbing onto the garage roof", True),
@@ -437,40 +442,18 @@ def test_not_danger_new_shapes(nlp, safety_net, text):
         ("her kids are always out on the main road", False),
         ("my 15 year old is home alone tonight, is that allowed", False),
         ("is it safe to leave a baby on the balcony in a pram", False),
-    ],
-)
-def test_a_young_child_somewhere_perilous_now_is_danger(nlp, safety_net, text, danger):
-    [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
-    assert (message.get(INTENT)["name"] == "immediate_danger") is danger
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "a lad at the house party has collapsed and he's not breathing",
-        "somebody has pushed a lit firework through her door and the hall is on fire",
-        "she phoned from a party, two men have shut her in a bedroom",
-    ],
-)
-def test_a_danger_phrase_at_a_party_or_with_fireworks_is_danger(nlp, safety_net, text):
-    [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
-    assert message.get(INTENT)["name"] == "immediate_danger"
-
-
-@pytest.mark.parametrize(
-    "text, danger",
-    [
+        # A weapon in hand, a farewell from a height.
         ("my mate rang from the top of the multi storey saying she's sorry for everything", True),
         ("he's posting videos from the cliffs saying this is it", True),
         ("her husband is stood in the hallway with a crowbar", True),
         ("dad's gone for my brother with the poker", True),
-        # A weapon in the past, in a licence, or for a job; a roof and a complaint.
+        # A weapon in the past or a licence; a leaking roof; a bridge long ago.
         ("he went for her with a poker years ago", False),
         ("he's got a shotgun licence for the farm", False),
         ("the roof is leaking again and I can't take it anymore", False),
         ("she used to sit on the bridge and cry", False),
     ],
 )
-def test_a_weapon_in_hand_or_a_farewell_from_a_height_now_is_danger(nlp, safety_net, text, danger):
+def test_parts_that_mean_danger_together_are_danger_when_told_as_now(nlp, safety_net, text, danger):
     [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
     assert (message.get(INTENT)["name"] == "immediate_danger") is danger
