@@ -26,14 +26,15 @@ def pairs_now(doc: Doc, clause: Clause) -> List[str]:
     (farewell, high_place). Not "the kids play by the canal" or "what if a
     child runs into the road". The caller has already set past and habit aside.
     """
-    if clause.everyday() or not _told_as_now(doc, clause):
-        return []
     reasons = []
     for one, other, reason in words.PAIRS:
         first = [span for span in clause.cues.get(one, []) if _counts(clause, span)]
         second = [span for span in clause.cues.get(other, []) if _counts(clause, span)]
         if first and second:
             reasons.append(f"{reason}: {first[0].text} ... {second[0].text}")
+    # Most clauses hold no pair: the tense is read only for those that do.
+    if not reasons or clause.everyday() or not _told_as_now(doc, clause):
+        return []
     return reasons
 
 
@@ -58,17 +59,19 @@ def armed_now(doc: Doc, clause: Clause) -> List[str]:
     if clause.harmless_frame():
         # "He's got a shotgun licence."
         return []
-    reasons = []
-    for span in clause.cues.get("weapon", []):
-        if clause.negated(span) or clause.supposed(span) or used_to(span):
-            continue
-        before = [
-            token.lower_
-            for token in doc[max(span.start - words.LOOK_BACK, clause.start) : span.start]
-        ]
-        if any(word in words.HOLDING for word in before) and _told_as_now(doc, clause):
-            reasons.append(f"armed now: {span.text}")
-    return reasons
+    held = [
+        f"armed now: {span.text}"
+        for span in clause.cues.get("weapon", [])
+        if not (clause.negated(span) or clause.supposed(span) or used_to(span))
+        and _in_hand(doc, clause, span)
+    ]
+    return held if held and _told_as_now(doc, clause) else []
+
+
+def _in_hand(doc: Doc, clause: Clause, span: Span) -> bool:
+    """Tells whether a word just before the weapon puts it in a hand: "with", "waving"."""
+    start = max(span.start - words.LOOK_BACK, clause.start)
+    return any(token.lower_ in words.HOLDING for token in doc[start : span.start])
 
 
 def _told_as_now(doc: Doc, clause: Clause) -> bool:
