@@ -30,30 +30,6 @@ def danger_messages() -> List[Tuple[str, str]]:
 
 
 MESSAGES = danger_messages()
-# The blind set's danger messages this model still misses (closing note of
-# issue 10: 139 of 142 caught, with the sentence encoder). Each is expected
-# to fail, strictly: the run shows them as "xfailed" every time, a new miss
-# fails the run, and a miss that is fixed fails it too ("XPASS") until it is
-# taken off this list.
-# Never add to this list to let a change through.
-KNOWN_MISSES = {
-    "blind-68",
-    "blind-92",
-    "blind-102",
-}
-
-
-def cases() -> List:
-    return [
-        pytest.param(
-            text,
-            id=name,
-            marks=[pytest.mark.xfail(strict=True, reason="a known miss")]
-            if name in KNOWN_MISSES
-            else [],
-        )
-        for name, text in MESSAGES
-    ]
 
 
 def test_both_sets_have_many_danger_messages():
@@ -61,12 +37,7 @@ def test_both_sets_have_many_danger_messages():
     assert sum(1 for name, _ in MESSAGES if name.startswith("holdout")) >= 20
 
 
-def test_the_known_misses_are_few_and_all_in_the_blind_set():
-    assert len(KNOWN_MISSES) <= 3
-    assert KNOWN_MISSES <= {name for name, _ in MESSAGES if name.startswith("blind")}
-
-
-@pytest.mark.parametrize("text", cases())
+@pytest.mark.parametrize("text", [pytest.param(text, id=name) for name, text in MESSAGES])
 def test_the_first_reply_to_danger_is_the_999_message(public_web, text):
     sender = post_ok(f"{public_web.url}/api/session", {})["sender"]
     replies = post_ok(f"{public_web.url}/api/chat", {"sender": sender, "message": text})

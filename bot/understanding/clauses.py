@@ -184,6 +184,17 @@ def cues_by_clause(doc: Doc) -> List[Clause]:
                 )
                 and not (span.start > 0 and doc[span.start - 1].lower_ in words.SINCE)
             ]
+        # The "kept" of "being kept prisoner" is the menace, not the "kept"
+        # of "kept hitting her".
+        if "habitual" in clause.cues:
+            clause.cues["habitual"] = [
+                span
+                for span in clause.cues["habitual"]
+                if not any(
+                    menace.start <= span.start and span.end <= menace.end
+                    for menace in clause.cues.get("menace", [])
+                )
+            ]
     return clauses
 
 

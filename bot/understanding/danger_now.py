@@ -24,7 +24,7 @@ from bot.understanding.clauses import (
     spans_of,
     used_to,
 )
-from bot.understanding.danger_together import armed_now, pairs_now
+from bot.understanding.danger_together import armed_now, pairs_now, said_in_danger
 from bot.understanding.language import DANGER_CUES_SPANS_KEY
 
 
@@ -117,6 +117,8 @@ def danger_reasons(doc: Doc) -> List[str]:
     if said and set(said) & words.CRY_WORDS and set(said) <= words.CRY_WORDS | words.CRY_COMPANIONS:
         reasons.append("a cry for help")
     clauses = cues_by_clause(doc)
+    # The clause before, when it was neither past nor habit.
+    told_as_now = None
     for before, clause in zip([None, *clauses[:-1]], clauses, strict=True):
         if before is not None and _only_says_now(clause):
             # "loud thuds from over the road, it's still going": the clause
@@ -135,8 +137,11 @@ def danger_reasons(doc: Doc) -> List[str]:
             ):
                 reasons.append(f"phrase: {span.text}")
         if past or habitual:
+            told_as_now = None
             continue
-        reasons += pairs_now(doc, clause) + armed_now(doc, clause)
+        reasons += pairs_now(doc, clause, told_as_now) + armed_now(doc, clause)
+        reasons += said_in_danger(doc, clause)
+        told_as_now = clause
         for span in clause.cues.get("harm", []):
             if (
                 clause.negated(span)

@@ -238,27 +238,21 @@ UNWATCHED_PAIRS = frozenset(
 PAIRS = (
     ("child", "perilous_place", "child at risk now"),
     ("farewell", "high_place", "a farewell from a height"),
+    ("down", "no_response", "someone down and not responding"),
+)
+# Pairs whose second part may come in the next clause: "I can see her on the
+# floor, she's not answering me".
+PAIRS_ACROSS_A_BREAK = frozenset({"down"})
+# "Not answering her phone", "not responding to messages": the warning sign
+# phone_off, not someone who cannot respond. Looked for in the three words after.
+UNANSWERED_THINGS = frozenset(
+    {"door", "phone", "mobile", "call", "calls", "text", "texts", "message", "messages", "emails"}
 )
 # "A 4 year old", "a two year old": a child cue starting with one of these
 # counts only after an age up to this.
 AGE_WORDS = frozenset({"year", "years", "yr"})
 YOUNG_CHILD_AGE = 12
-YOUNG_AGES = frozenset(
-    {
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-    }
-)
+YOUNG_AGES = frozenset("one two three four five six seven eight nine ten eleven twelve".split())
 # Just before a weapon, these say it is in someone's hand: "with a cleaver",
 # "waving a bat about", "he's got a poker".
 HOLDING = frozenset(
@@ -283,3 +277,12 @@ QUESTION_STARTS = frozenset(
 )
 # Before a word of the past, these make it run up to now: "since this morning".
 SINCE = frozenset({"since", "from"})
+# "My sister is in danger", "her life is at risk": a person said to be in
+# danger. The words between a present "is" and the state ("is really in
+# danger") may only be these or end in -ly. The word before "is" must be a
+# person: one of these, a "person" cue or a relationship.
+STATE_ADVERBS = frozenset({"so", "very", "still", "now", "proper", "all", "deffo", "def"})
+PEOPLE = frozenset({"she", "he", "they", "i", "we", "you", "someone", "somebody", "everyone"})
+# "In danger of losing her flat", "not safe to walk there": a risk to
+# something else, or a general warning.
+NOT_A_PERSON_AT_RISK = frozenset({"of", "to"})

@@ -121,7 +121,11 @@ DANGER_CUE_KINDS = (
     "perilous_place",
     "farewell",
     "high_place",
+    "down",
+    "no_response",
     "weapon",
+    "unsafe",
+    "person",
 )
 # The kinds that say when: their words match only as written, since tense is
 # their meaning ("is happening" is now, "was happening" is not).

@@ -452,6 +452,31 @@ def test_not_danger_new_shapes(nlp, safety_net, text):
         ("he's got a shotgun licence for the farm", False),
         ("the roof is leaking again and I can't take it anymore", False),
         ("she used to sit on the bridge and cry", False),
+        # A person said plainly to be in danger, in the present.
+        ("our mum is in danger", True),
+        ("i honestly think my pal's life is at risk", True),
+        ("the lady across the landing isnt safe", True),
+        ("she's in real danger from that man", True),
+        # A risk to something else, a thing, a question, a supposition, a denial.
+        ("my mate is in danger of losing his tenancy", False),
+        ("the footbridge isn't safe since the storm", False),
+        ("is my sister in danger if she goes back?", False),
+        ("she could be in danger one day", False),
+        ("I don't believe for a minute my nan is in danger", False),
+        ("she was in danger when she lived with him", False),
+        # Someone seen down who does not respond, in one sentence or the next.
+        ("he's sprawled on the kitchen floor, he's not answering me", True),
+        ("my aunt is slumped at the table and not stirring", True),
+        ("she's in a heap by the back door and doesn't respond when I shout", True),
+        # Not answering the phone or the door is the sign; lying in bed is not down.
+        ("his post is piled on the floor and he's not answering the door", False),
+        ("she lies in bed all day and isn't answering anyone", False),
+        # Kept somewhere against their will, now; as a habit or in the past, the sign.
+        ("she's being kept prisoner in that flat", True),
+        ("he's keeping her in the bedroom and she can't get out", True),
+        ("he keeps her in the house all day", False),
+        ("she was kept in the house for years by her ex", False),
+        ("the hospital are keeping her in overnight", False),
     ],
 )
 def test_parts_that_mean_danger_together_are_danger_when_told_as_now(nlp, safety_net, text, danger):
