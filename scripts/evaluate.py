@@ -45,9 +45,8 @@ OUT_OF_SCOPE = "out_of_scope"
 PAST_SHOUTING = "shouting"
 SWEEP_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 # The targets of issue 10 on messages written by someone who never saw the
-# training data; the holdout keeps the targets of issue 2. Not all are met
-# yet on the blind set (closing note of issue 10): they are printed, not
-# enforced.
+# training data; the holdout keeps the targets of issue 2. They are printed;
+# the floors below are what `make test` enforces.
 TARGETS = {
     "blind": {
         "intent_macro_f1": (">=", 0.95),
@@ -67,9 +66,9 @@ TARGETS = {
 # a change improves a figure, never lower them to let a change through.
 FLOORS = {
     "blind": {
-        "intent_macro_f1": (">=", 0.966),
+        "intent_macro_f1": (">=", 0.967),
         "warning_sign_f1": (">=", 0.931),
-        "immediate_danger_recall": (">=", 0.978),
+        "immediate_danger_recall": (">=", 1.0),
         "false_alarm_rate": ("<=", 0.0044),
         "false_alarms_police_matters_or_past_shouting": ("<=", 0),
     },
