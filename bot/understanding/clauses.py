@@ -46,12 +46,8 @@ class Clause:
         "It's not the telly" says what it is not; "he's not moving out" still
         speaks of moving out.
         """
-        return [
-            span
-            for kind in ("not_danger", "noisy_setting")
-            for span in self.cues.get(kind, [])
-            if not denied(span)
-        ]
+        noisy = [span for span in self.cues.get("noisy_setting", []) if not denied(span)]
+        return self.harmless_frame() + noisy
 
     def harmless_frame(self) -> List[Span]:
         """Returns the everyday matters that make a danger phrase harmless: a film, a licence.
@@ -174,28 +170,24 @@ def cues_by_clause(doc: Doc) -> List[Clause]:
     for clause in clauses:
         # The "ago" of "five minutes ago" belongs to a word of now, and "since
         # this morning" runs up to now: "left alone since this morning".
-        if "past" in clause.cues:
-            clause.cues["past"] = [
-                span
-                for span in clause.cues["past"]
-                if not any(
-                    now.start <= span.start and span.end <= now.end
-                    for now in clause.cues.get("now", [])
-                )
-                and not (span.start > 0 and doc[span.start - 1].lower_ in words.SINCE)
-            ]
+        clause.cues["past"] = [
+            span
+            for span in clause.cues.get("past", [])
+            if not _within(span, clause.cues.get("now", []))
+            and not (span.start > 0 and doc[span.start - 1].lower_ in words.SINCE)
+        ]
         # The "kept" of "being kept prisoner" is the menace, not the "kept"
         # of "kept hitting her".
-        if "habitual" in clause.cues:
-            clause.cues["habitual"] = [
-                span
-                for span in clause.cues["habitual"]
-                if not any(
-                    menace.start <= span.start and span.end <= menace.end
-                    for menace in clause.cues.get("menace", [])
-                )
-            ]
+        clause.cues["habitual"] = [
+            span
+            for span in clause.cues.get("habitual", [])
+            if not _within(span, clause.cues.get("menace", []))
+        ]
     return clauses
+
+
+def _within(span: Span, others: List[Span]) -> bool:
+    return any(other.start <= span.start and span.end <= other.end for other in others)
 
 
 def used_to(span: Span) -> bool:
