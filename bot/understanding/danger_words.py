@@ -279,8 +279,9 @@ QUESTION_STARTS = frozenset(
 SINCE = frozenset({"since", "from"})
 # "My sister is in danger", "her life is at risk": a person said to be in
 # danger. The words between a present "is" and the state ("is really in
-# danger") may only be these or end in -ly. The word before "is" must be a
-# person: one of these, a "person" cue or a relationship.
+# danger") may only be these or end in -ly. A person must come before "is":
+# one of these just before it, or a "person" cue or a relationship within
+# three words ("the lady across the landing is ...").
 STATE_ADVERBS = frozenset({"so", "very", "still", "now", "proper", "all", "deffo", "def"})
 PEOPLE = frozenset({"she", "he", "they", "i", "we", "you", "someone", "somebody", "everyone"})
 # "In danger of losing her flat", "not safe to walk there": a risk to
