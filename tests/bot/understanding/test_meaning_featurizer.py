@@ -46,3 +46,33 @@ def test_the_classifiers_see_the_meaning_weighed_against_the_words(featurizer):
     [row] = sentence_features([message]).toarray()
     meaning = featurizer.encoder.encode("help") * MEANING_WEIGHT
     assert np.allclose(row, meaning / np.linalg.norm(meaning))
+
+
+def test_messages_are_encoded_on_one_blas_thread_without_listing_the_libraries_again(
+    featurizer, monkeypatch
+):
+    # Listing the process's libraries (a new controller) costs about 5 ms; it
+    # is done once, when the featurizer is made, never for a message.
+    import threadpoolctl
+
+    made = []
+    list_libraries = threadpoolctl.ThreadpoolController.__init__
+
+    def counted(controller):
+        made.append(controller)
+        list_libraries(controller)
+
+    monkeypatch.setattr(threadpoolctl.ThreadpoolController, "__init__", counted)
+    threads_seen = []
+    encode = featurizer.encoder.encode
+
+    def encode_and_look(text):
+        blas = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+        threads_seen.append({info["num_threads"] for info in blas})
+        return encode(text)
+
+    monkeypatch.setattr(featurizer.encoder, "encode", encode_and_look)
+    featurizer.process([Message(data={TEXT: "nobody has seen him for a week"})])
+    # The one controller made is the test's own look at the threads.
+    assert len(made) == 1
+    assert threads_seen == [{1}]
