@@ -117,8 +117,9 @@ def danger_reasons(doc: Doc) -> List[str]:
     if said and set(said) & words.CRY_WORDS and set(said) <= words.CRY_WORDS | words.CRY_COMPANIONS:
         reasons.append("a cry for help")
     clauses = cues_by_clause(doc)
-    # The clause before, when it was neither past nor habit.
-    told_as_now = None
+    # The clause before, when it was neither past nor habit: where someone
+    # down may be told ("I can see her on the floor, she's not answering me").
+    previous_clause = None
     for before, clause in zip([None, *clauses[:-1]], clauses, strict=True):
         if before is not None and _only_says_now(clause):
             # "loud thuds from over the road, it's still going": the clause
@@ -137,11 +138,11 @@ def danger_reasons(doc: Doc) -> List[str]:
             ):
                 reasons.append(f"phrase: {span.text}")
         if past or habitual:
-            told_as_now = None
+            previous_clause = None
             continue
-        reasons += pairs_now(doc, clause, told_as_now) + armed_now(doc, clause)
+        reasons += pairs_now(doc, clause, previous_clause) + armed_now(doc, clause)
         reasons += said_in_danger(doc, clause)
-        told_as_now = clause
+        previous_clause = clause
         for span in clause.cues.get("harm", []):
             if (
                 clause.negated(span)
