@@ -114,6 +114,12 @@ STEPS = (
     ("+ connection pool", "compiled_validator,connection_pool", False, "0"),
     ("+ selective domain", "compiled_validator,connection_pool", True, "0"),
     ("+ recent conversations kept", "compiled_validator,connection_pool", True, "500"),
+    (
+        "+ event types by name",
+        "compiled_validator,connection_pool,event_types_by_name",
+        True,
+        "500",
+    ),
 )
 TARGETS = {
     "p95_ms_at_10": 150,

@@ -12,6 +12,9 @@ from aiohttp import web
 from rasa.core import run
 from rasa.core.actions.action import RemoteAction
 from rasa.nlu.utils.spacy_utils import SpacyNLP
+from rasa.shared.core import events
+from rasa.shared.core.events import Event
+from rasa.shared.utils import common
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import rasa_patches
@@ -36,6 +39,7 @@ def patched(monkeypatch):
         (EndpointConfig, "session"),
         (run, "close_resources"),
         (SpacyNLP, "load_model"),
+        (Event, "resolve_by_type"),
     ]:
         # As stored (a staticmethod stays one), so undoing puts back Rasa's own.
         monkeypatch.setattr(owner, name, vars(owner)[name])
@@ -75,6 +79,13 @@ def test_rasa_loads_the_spacy_pipeline_in_each_spacy_node():
     assert isinstance(vars(SpacyNLP)["load_model"], staticmethod)
     assert list(inspect.signature(SpacyNLP.load_model).parameters) == ["spacy_model_name"]
     assert "cls.load_model(spacy_model_name)" in inspect.getsource(SpacyNLP.create)
+
+
+def test_rasa_finds_an_event_class_by_walking_every_subclass():
+    assert isinstance(vars(Event)["resolve_by_type"], staticmethod)
+    assert list(inspect.signature(Event.resolve_by_type).parameters) == ["type_name", "default"]
+    assert "all_subclasses(Event)" in inspect.getsource(Event.resolve_by_type)
+    assert "Event.resolve_by_type(event_name, default)" in inspect.getsource(Event.from_parameters)
 
 
 # What each patch does.
@@ -183,7 +194,7 @@ def test_without_the_change_each_node_loads_its_own(monkeypatch):
     assert first.model is not second.model and len(loads) == 2
 
 
-ALL_CHANGES = ["compiled_validator", "connection_pool", "one_spacy_pipeline"]
+ALL_CHANGES = ["compiled_validator", "connection_pool", "one_spacy_pipeline", "event_types_by_name"]
 
 
 @pytest.mark.parametrize(
@@ -203,3 +214,36 @@ def test_rasa_patches_chooses_changes_by_name(setting, names):
 def test_an_unknown_change_is_refused_by_name():
     with pytest.raises(ValueError, match="no_such_change"):
         rasa_patches.chosen("compiled_validator,no_such_change")
+
+
+def rasas_own_answer(name):
+    """The class Rasa's walk returns for a name: the first subclass that has it."""
+    return next(kind for kind in common.all_subclasses(Event) if kind.type_name == name)
+
+
+def test_each_event_name_finds_the_class_rasa_finds(patched):
+    names = {kind.type_name for kind in common.all_subclasses(Event)}
+    assert {"user", "bot", "action", "slot", "session_started"} <= names
+    for _ in range(2):  # found by the walk, then from the table
+        for name in names:
+            assert Event.resolve_by_type(name) is rasas_own_answer(name)
+
+
+def test_an_unknown_event_name_fails_or_defaults_as_rasa_does(patched):
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        Event.resolve_by_type("no_such_event")
+    assert Event.resolve_by_type("no_such_event", default=events.SlotSet) is events.SlotSet
+    assert Event.resolve_by_type("topic") is None
+    # A default given once is never kept as the answer for that name.
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("no_such_event")
+
+
+def test_an_event_name_is_looked_up_once_however_many_events(patched, monkeypatch):
+    walks = []
+    walk = common.all_subclasses
+    monkeypatch.setattr(common, "all_subclasses", lambda kind: walks.append(kind) or walk(kind))
+    stored = [{"event": "slot", "name": "relationship", "value": "neighbour"}] * 50
+    read = [Event.from_parameters(dict(parameters)) for parameters in stored]
+    assert all(isinstance(event, events.SlotSet) for event in read)
+    assert read[0].value == "neighbour" and walks.count(Event) <= 1
