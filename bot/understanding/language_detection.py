@@ -36,6 +36,10 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from bot.understanding.intent_classifier import override_intent
 
 OTHER_LANGUAGE_INTENT = "other_language"
+# The language found, kept in the message's parse data (an ISO 639-1 code, or
+# UNKNOWN_LANGUAGE), so the comms team's daily counts can say which languages
+# people wrote in (bot/insight).
+LANGUAGE_FOUND = "other_language"
 ENGLISH = "en"
 # Polish, Romanian, Kurdish, Arabic, Lithuanian, Latvian, Russian.
 LOCAL_LANGUAGES = ("pl", "ro", "ku", "ar", "lt", "lv", "ru")
@@ -176,7 +180,9 @@ class OtherLanguageDetector(GraphComponent, IntentClassifier):
         """Overrides the intent of each message clearly in another language."""
         for message in messages:
             text = message.get(TEXT) or ""
-            if text.startswith("/") or not self.identifier.other_language(text):
+            language = None if text.startswith("/") else self.identifier.other_language(text)
+            if not language:
                 continue
+            message.set(LANGUAGE_FOUND, language, add_to_output=True)
             override_intent(message, OTHER_LANGUAGE_INTENT)
         return messages

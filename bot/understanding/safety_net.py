@@ -64,6 +64,12 @@ from bot.understanding.intent_classifier import override_intent
 from bot.understanding.language import DANGER_CUES_SPANS_KEY, DANGER_SPANS_KEY, WARNING_SIGN_LABEL
 
 DANGER_INTENT = "immediate_danger"
+# Which reading found the danger, kept in the message's parse data so the
+# comms team's daily counts (bot/insight) can say how often the 999 answer
+# came from the phrases and cues of data/ and how often from the classifier.
+DANGER_FOUND_BY = "danger_found_by"
+FOUND_BY_SAFETY_NET = "safety_net"
+FOUND_BY_CLASSIFIER = "classifier"
 FALLBACK_INTENT = "nlu_fallback"
 PAST_ONLY_SIGN = "shouting"
 LEARNT_SIGNS = "WarningSignClassifier"
@@ -137,7 +143,7 @@ class DangerSafetyNet(GraphComponent, IntentClassifier):
             if doc is None:
                 continue
             if danger_reasons(doc):
-                self._mark_as_danger(message, doc)
+                self._mark_as_danger(message, doc, FOUND_BY_SAFETY_NET)
                 continue
             if not classifier_says_danger(message):
                 continue
@@ -161,11 +167,11 @@ class DangerSafetyNet(GraphComponent, IntentClassifier):
                 # often the warning sign it describes.
                 override_intent(message, next_reading(message))
             else:
-                self._mark_as_danger(message, doc)
+                self._mark_as_danger(message, doc, FOUND_BY_CLASSIFIER)
         return messages
 
     @staticmethod
-    def _mark_as_danger(message: Message, doc: Doc) -> None:
+    def _mark_as_danger(message: Message, doc: Doc, found_by: str) -> None:
         # The signs kept are those said beside the danger ("she's had bruises
         # for months and now ..."), not the danger itself: "shouting" means
         # shouting heard before, and "he's hitting her" is not the sign
@@ -185,4 +191,5 @@ class DangerSafetyNet(GraphComponent, IntentClassifier):
             and not _inside_danger(entity, danger_spans)
         ]
         message.set(ENTITIES, kept, add_to_output=True)
+        message.set(DANGER_FOUND_BY, found_by, add_to_output=True)
         override_intent(message, DANGER_INTENT)

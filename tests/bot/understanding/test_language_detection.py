@@ -91,6 +91,8 @@ def test_the_detector_sets_other_language_and_keeps_the_ranking(identifier):
         OTHER_LANGUAGE_INTENT,
         "out_of_scope",
     ]
+    # The language found goes into the parse data, for the comms team's counts.
+    assert message.as_dict(only_output_properties=True)["other_language"] == "pl"
 
 
 @pytest.mark.parametrize("text", ["/affirm", "ta", "hiya love", "nie"])
@@ -99,6 +101,7 @@ def test_payloads_and_single_words_are_left_alone(identifier, text):
     message.set(INTENT, {"name": "greet", "confidence": 0.9})
     [message] = OtherLanguageDetector(identifier).process([message])
     assert message.get(INTENT)["name"] == "greet"
+    assert "other_language" not in message.as_dict(only_output_properties=True)
 
 
 @pytest.mark.parametrize("text", ["我的邻居很害怕", "помогите", "ساعدني"])

@@ -482,3 +482,16 @@ def test_not_danger_new_shapes(nlp, safety_net, text):
 def test_parts_that_mean_danger_together_are_danger_when_told_as_now(nlp, safety_net, text, danger):
     [message] = safety_net.process([classified(nlp, text, confidence=0.95)])
     assert (message.get(INTENT)["name"] == "immediate_danger") is danger
+
+
+def test_the_net_says_in_the_parse_data_what_found_the_danger(nlp, safety_net):
+    # Kept for the comms team's daily counts (bot/insight): the phrases and
+    # cues of data/, or the classifier's own reading.
+    [by_phrases] = safety_net.process([classified(nlp, "he's outside with a knife")])
+    by_classifier = classified(nlp, "it is number 4 on Invented Street", intent="nlu_fallback")
+    ranked(by_classifier, ("nlu_fallback", 1.0), ("immediate_danger", 0.35))
+    [by_classifier] = safety_net.process([by_classifier])
+    [no_danger] = safety_net.process([classified(nlp, "her curtains are always shut")])
+    assert by_phrases.as_dict(only_output_properties=True)["danger_found_by"] == "safety_net"
+    assert by_classifier.as_dict(only_output_properties=True)["danger_found_by"] == "classifier"
+    assert "danger_found_by" not in no_danger.as_dict(only_output_properties=True)
