@@ -117,9 +117,24 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             removed = store.review.purge_expired(
                 retention_days=settings.retention_days, actor=args.actor
             )
+            # Imported here: counting reads Rasa's events, and Rasa takes
+            # seconds to import, which no other command needs.
+            from bot.insight.counting import fold_conversations
+            from bot.insight.daily import expire_counts
+
+            cipher, folded = settings.cipher(), []
+            engine = open_conversations(settings)
+
+            def count_first(connection: Any, senders: List[str]) -> None:
+                # What the comms team may learn from them, before they go.
+                folded.append(fold_conversations(connection, senders, cipher))
+
             conversations = purge_idle_conversations(
-                open_conversations(settings), idle_hours=settings.conversation_idle_hours
+                engine, idle_hours=settings.conversation_idle_hours, before_delete=count_first
             )
+            # The daily counts are kept two years, and go by the same purge.
+            with engine.begin() as connection:
+                expired = expire_counts(connection)
             store.audit.record_conversation_purge(
                 conversations, idle_hours=settings.conversation_idle_hours, actor=args.actor
             )
@@ -127,6 +142,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 "purged": removed,
                 "retention_days": settings.retention_days,
                 "conversations_purged": conversations,
+                "conversations_counted": sum(folded),
+                "daily_counts_expired": expired,
                 "conversation_idle_hours": settings.conversation_idle_hours,
             }
     except UnknownReference as error:

@@ -10,6 +10,7 @@ stays quick.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Callable, List, Optional
 
 import sqlalchemy as sa
 from cryptography.fernet import InvalidToken, MultiFernet
@@ -27,11 +28,18 @@ def open_conversations(settings: Settings) -> sa.engine.Engine:
     return sa.create_engine(settings.conversations_url)
 
 
-def purge_idle_conversations(engine: sa.engine.Engine, *, idle_hours: float) -> int:
+def purge_idle_conversations(
+    engine: sa.engine.Engine,
+    *,
+    idle_hours: float,
+    before_delete: Optional[Callable[[Any, List[str]], Any]] = None,
+) -> int:
     """Deletes every conversation with no event for ``idle_hours``; returns how many.
 
     A conversation that is still going is never touched: only its newest
-    event counts.
+    event counts. ``before_delete`` is given the transaction and the
+    conversations about to go (the insight counts fold them in,
+    ``bot/insight/daily.py``); if it fails, nothing is deleted.
     """
     if not sa.inspect(engine).has_table("events"):
         return 0  # Rasa has not run on this database yet.
@@ -44,6 +52,8 @@ def purge_idle_conversations(engine: sa.engine.Engine, *, idle_hours: float) -> 
     )
     with engine.begin() as connection:
         senders = [row.sender_id for row in connection.execute(idle)]
+        if before_delete is not None:
+            before_delete(connection, senders)
         for start in range(0, len(senders), 500):
             connection.execute(
                 events.delete().where(events.c.sender_id.in_(senders[start : start + 500]))
