@@ -21,7 +21,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install language train check preview lint services browser test evaluate previous cross-validate bench run chat clean
+.PHONY: help install language train check preview insight lint services browser test evaluate previous cross-validate bench run chat clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ check: $(VENV)/.installed ## Check the content: Rasa's validation, safety, plain
 
 preview: $(VENV)/.installed ## Write every test conversation as people see it: results/preview.html
 	$(PY) scripts/preview.py --out results
+
+insight: $(VENV)/.installed ## Write what the conversations tell the comms team (counts only): results/insight.html
+	$(PY) -m bot.insight --out results/insight.html
 
 lint: $(VENV)/.installed ## Lint and format-check the Python code (ruff)
 	$(VENV)/bin/ruff check .

@@ -17,11 +17,14 @@ from pathlib import Path
 from typing import Any, Collection, Dict, List, Optional
 
 import aiohttp
+import sqlalchemy as sa
 from sanic import Request, Sanic, response
 from sanic.exceptions import InvalidUsage
 from sanic.response import HTTPResponse
 
-from bot.settings import PROJECT_DIR, WebSettings
+from bot.insight.daily import count_now
+from bot.insight.measures import SAFE_DEFAULT as SAFE_DEFAULT_COUNT
+from bot.settings import PROJECT_DIR, Settings, WebSettings, make_sqlite_dir
 from bot.web.backends import ActionServerHealth, RasaServers, RasaUnavailable
 from bot.web.conversation_ids import is_conversation_id, new_conversation_id
 from bot.web.messages import button_payloads, button_titles, safe_message
@@ -107,6 +110,11 @@ def create_app(settings: Optional[WebSettings] = None, *, name: str = "welfare_p
             connector=aiohttp.TCPConnector(limit=100),
         )
         app.ctx.rasa = RasaServers(settings.rasa_urls, app.ctx.connections)
+        # The daily counts (bot/insight) say how often people got the safe
+        # answer; the engine connects only when one is counted.
+        conversations = Settings.from_env().conversations_url
+        make_sqlite_dir(conversations)
+        app.ctx.counts = sa.create_engine(conversations)
         app.ctx.actions = ActionServerHealth(settings.actions_url, app.ctx.connections)
 
     @app.listener("after_server_stop")
@@ -210,9 +218,29 @@ def create_app(settings: Optional[WebSettings] = None, *, name: str = "welfare_p
         elapsed_ms = (time.monotonic() - started) * 1000
         log = logger.info if outcome == "ok" else logger.warning
         log("chat conversation=%s outcome=%s ms=%.0f", short_id(sender), outcome, elapsed_ms)
-        return replies or [{"text": SAFE_DEFAULT, "buttons": []}]
+        if replies:
+            return replies
+        # Counted in the background: the person's answer never waits on it.
+        app.add_task(
+            asyncio.to_thread(
+                count_now, app.ctx.counts, SAFE_DEFAULT_COUNT, safe_answer_kind(outcome)
+            )
+        )
+        return [{"text": SAFE_DEFAULT, "buttons": []}]
 
     return app
+
+
+def safe_answer_kind(outcome: str) -> str:
+    """Returns why the safe answer was given, as the daily counts name it."""
+    for start, kind in (
+        ("rasa unavailable", "rasa_unavailable"),
+        ("action server", "actions_unavailable"),
+        ("rasa gave no reply", "no_reply"),
+    ):
+        if outcome.startswith(start):
+            return kind
+    return "forwarding_failed"
 
 
 def preflight() -> HTTPResponse:

@@ -11,15 +11,20 @@ refused (401 or 403) and the refusal is audited too.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from typing import Any, Optional, Tuple
 
+import sqlalchemy as sa
 from sanic import Request, Sanic, response
 from sanic.exceptions import InvalidUsage
 from sanic.response import HTTPResponse
 
+from bot.insight.daily import as_shown, read_counts
+from bot.insight.page import content_security_policy, render
 from bot.settings import Settings, WebSettings
 from bot.storage.concerns import ConcernStore, ConcernStoreError, UnknownReference
+from bot.storage.conversations import open_conversations
 from bot.web.conversation_ids import looks_like_conversation_id
 from bot.web.protection import (
     JSONErrorHandler,
@@ -34,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 # Generous for a person or an integration, far too few to guess a token.
 REQUESTS_PER_MINUTE = 120
+# The insight page shows the last 13 weeks.
+INSIGHT_DAYS = 91
 
 
 def create_staff_app(store: Optional[ConcernStore] = None, *, name: str = "welfare_staff") -> Sanic:
@@ -48,6 +55,7 @@ def create_staff_app(store: Optional[ConcernStore] = None, *, name: str = "welfa
     @app.listener("before_server_start")
     async def open_store(app: Sanic, _loop: Any) -> None:
         app.ctx.store = store or Settings.from_env().open_store()
+        app.ctx.counts = open_conversations(Settings.from_env())
 
     @app.on_response
     async def headers(request: Request, response_: HTTPResponse) -> None:
@@ -131,6 +139,37 @@ def create_staff_app(store: Optional[ConcernStore] = None, *, name: str = "welfa
             return {"reference": reference, "status": "reviewed"}
 
         return await audited(request, review)
+
+    async def insight_counts(request: Request) -> Tuple[Optional[list], Optional[HTTPResponse]]:
+        """Returns the last 13 weeks of daily counts for an officer, or the refusal."""
+        _, refusal = await officer(request)
+        if refusal:
+            return None, refusal
+        since = dt.date.today() - dt.timedelta(days=INSIGHT_DAYS - 1)
+        try:
+            return await asyncio.to_thread(read_counts, app.ctx.counts, since=since), None
+        except sa.exc.SQLAlchemyError as error:
+            logger.error("staff API: the daily counts failed: %s", type(error).__name__)
+            return None, json_error("The counts cannot be reached just now.", 503)
+
+    @app.get("/staff/insight")
+    async def insight_page(request: Request) -> HTTPResponse:
+        """The comms team's insight page: counts only, small ones hidden."""
+        counts, refusal = await insight_counts(request)
+        if refusal:
+            return refusal
+        page = await asyncio.to_thread(render, counts, links=False)
+        return response.html(
+            page, headers={"Content-Security-Policy": content_security_policy(page)}
+        )
+
+    @app.get("/staff/insight/counts")
+    async def insight_data(request: Request) -> HTTPResponse:
+        """The same counts as data: totals and days, each under 5 as "fewer than 5"."""
+        counts, refusal = await insight_counts(request)
+        if refusal:
+            return refusal
+        return response.json(as_shown(counts))
 
     return app
 

@@ -709,7 +709,12 @@ def test_any_authorization_is_refused_and_every_refusal_audited(staff, store, to
             ]
         ),
         path=st.sampled_from(
-            ["/staff/concerns?reason=fuzz", "/staff/concerns/CON-ZZZZ-ZZZZ?reason=fuzz"]
+            [
+                "/staff/concerns?reason=fuzz",
+                "/staff/concerns/CON-ZZZZ-ZZZZ?reason=fuzz",
+                "/staff/insight",
+                "/staff/insight/counts",
+            ]
         ),
     )
     def attempt(value, path):
@@ -718,7 +723,8 @@ def test_any_authorization_is_refused_and_every_refusal_audited(staff, store, to
         # Read as the staff API reads it: "<scheme> <token>", the token stripped.
         scheme, _, given_token = value.decode("utf-8", "surrogateescape").partition(" ")
         if scheme.lower() == "bearer" and given_token.strip() == token:
-            check(answer, {200, 404})
+            # The insight page is the one HTML answer of the staff API.
+            check(answer, {200, 404}, json_body=path != "/staff/insight")
         else:
             check(answer, {401, 403})
             refused.append(answer.status)

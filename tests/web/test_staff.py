@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
+from collections import Counter
 
+import pytest
+import sqlalchemy as sa
+
+from bot.insight.daily import add_counts, ensure_table
+from bot.insight.page import content_security_policy
 from bot.settings import Settings
 from bot.web.conversation_ids import new_conversation_id
 from tests.assistant import start_web_service
@@ -111,3 +117,40 @@ def test_an_unknown_reference_is_404_and_audited(staff, store, token):
 def test_tokens_are_stored_only_as_hashes(staff, store, token):
     raw = (staff.data_dir / "concerns.db").read_bytes()
     assert token.encode() not in raw
+
+
+# The comms team's insight, for an officer's token: counts only, small ones hidden.
+
+
+@pytest.fixture(scope="module")
+def daily_counts(staff):
+    engine = sa.create_engine(f"sqlite:///{staff.data_dir / 'conversations.db'}")
+    today = dt.datetime.now(dt.timezone.utc).date()
+    with engine.begin() as connection:
+        ensure_table(connection)
+        add_counts(connection, today, Counter({("conversations", "started"): 9}))
+        add_counts(connection, today, Counter({("ended", "report_sent"): 2}))
+        add_counts(connection, today, Counter({("sign", "withdrawn"): 6}))
+
+
+def test_the_insight_counts_hide_every_number_under_five(staff, token, daily_counts):
+    status, _, figures = get(staff, "/staff/insight/counts", token)
+    assert status == 200
+    assert figures["totals"]["conversations"] == {"started": 9}
+    assert figures["totals"]["ended"] == {"report_sent": "fewer than 5"}
+    assert figures["totals"]["sign"] == {"withdrawn": 6}
+    assert all(row["count"] == "fewer than 5" or row["count"] >= 5 for row in figures["days"])
+
+
+def test_the_insight_page_is_served_with_its_own_strict_policy(staff, token, daily_counts):
+    status, headers, page = get(staff, "/staff/insight", token)
+    assert status == 200 and "Conversations started: <strong>9</strong>" in page
+    assert '<td>a report was sent</td><td class="n">fewer than 5</td>' in page
+    assert headers["Content-Security-Policy"] == content_security_policy(page)
+
+
+@pytest.mark.parametrize("path", ["/staff/insight", "/staff/insight/counts"])
+def test_the_insight_needs_an_officers_token(staff, path, daily_counts):
+    assert get(staff, path)[0] == 401
+    assert get(staff, path, "wct_not-a-real-token")[0] == 401
+    assert get(staff, path, new_conversation_id(b"any secret"))[0] == 403
