@@ -35,12 +35,12 @@ from bot.insight.measures import (
     RELATIONSHIP,
     REPHRASE_MEANT,
     REPHRASE_RESPONSE,
-    REPORT_QUESTIONS,
     REPORT_SENT_RESPONSE,
     SIGN,
     SIGNS_PER_CONVERSATION,
     STOPPED_AT,
     TYPED_NOT_UNDERSTOOD,
+    report_questions,
 )
 from bot.understanding.language_detection import LANGUAGE_FOUND, OTHER_LANGUAGE_INTENT
 from bot.understanding.safety_net import DANGER_FOUND_BY, DANGER_INTENT
@@ -137,7 +137,7 @@ def tally(events: Sequence[Event], markers: Marker) -> Tuple[Optional[dt.date], 
         elif isinstance(event, SlotSet) and event.value is not None:
             if event.key == "relationship":
                 relationships.add(event.value)
-            elif event.key == "requested_slot" and event.value in REPORT_QUESTIONS:
+            elif event.key == "requested_slot" and event.value in report_questions():
                 reached.append(event.value)
 
     counts.update((SIGN, sign) for sign in signs)

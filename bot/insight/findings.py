@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Dict, List, Text
+from typing import Dict, List, Optional, Text, Tuple
 
 from bot.insight import measures as c
 from bot.insight.daily import SMALLEST_SHOWN, shown
@@ -27,18 +27,30 @@ class Finding:
         return re.sub(r"[^a-z0-9 -]", "", self.section.lower()).replace(" ", "-")
 
 
+def _enough(summed: Dict[Text, Counter], measure: Text) -> Optional[Tuple[int, Text, int]]:
+    """Returns a measure's total, its commonest key and that key's count, if 5 or more."""
+    counts = summed.get(measure, Counter())
+    if sum(counts.values()) < SMALLEST_SHOWN:
+        return None
+    key, count = counts.most_common(1)[0]
+    return sum(counts.values()), key, count
+
+
 def findings(summed: Dict[Text, Counter], files: Dict[Text, Text]) -> List[Finding]:
-    """Returns what the counts suggest doing, most useful first."""
+    """Returns what the counts suggest doing, most useful first.
+
+    A finding shows only with 5 or more conversations behind it, and gives
+    its numbers as the page does, so no finding tells a small number.
+    """
     found: List[Finding] = []
-    meant = summed.get(c.REPHRASE_MEANT, Counter())
-    if sum(meant.values()) >= SMALLEST_SHOWN:
-        intent, count = meant.most_common(1)[0]
+    if meant := _enough(summed, c.REPHRASE_MEANT):
+        total, intent, count = meant
         found.append(
             Finding(
                 title="People were asked to rephrase",
                 detail=(
-                    f"Asked to rephrase {shown(sum(meant.values()))} times. Most often the "
-                    f"assistant's best guess was '{words(intent)}' ({shown(count)})."
+                    f"Asked to rephrase {shown(total)} times. Most often the assistant's "
+                    f"best guess was '{words(intent)}' ({shown(count)})."
                 ),
                 action=(
                     f"Add new, varied examples of '{words(intent)}', in people's own words, "
@@ -48,17 +60,15 @@ def findings(summed: Dict[Text, Counter], files: Dict[Text, Text]) -> List[Findi
                 section="Adding a phrase people use",
             )
         )
-    stopped = summed.get(c.STOPPED_AT, Counter())
-    if sum(stopped.values()) >= SMALLEST_SHOWN:
-        question, count = stopped.most_common(1)[0]
+    if stopped := _enough(summed, c.STOPPED_AT):
+        total, question, count = stopped
         asked = QUESTION_WORDS.get(question, words(question))
         found.append(
             Finding(
                 title="Reports stopped part-way",
                 detail=(
-                    f"{shown(sum(stopped.values()))} reports were begun and not sent; the "
-                    f"question they stopped at most often was '{asked}' "
-                    f"({shown(count)})."
+                    f"{shown(total)} reports were begun and not sent; the question they "
+                    f"stopped at most often was '{asked}' ({shown(count)})."
                 ),
                 action=(
                     f"Read the question (utter_ask_{question}) and its buttons: is it plain, "
@@ -68,15 +78,14 @@ def findings(summed: Dict[Text, Counter], files: Dict[Text, Text]) -> List[Findi
                 section="Changing a message",
             )
         )
-    typed = summed.get(c.TYPED_NOT_UNDERSTOOD, Counter())
-    if sum(typed.values()) >= SMALLEST_SHOWN:
-        response, count = typed.most_common(1)[0]
+    if typed := _enough(summed, c.TYPED_NOT_UNDERSTOOD):
+        total, response, count = typed
         found.append(
             Finding(
                 title="People typed instead of pressing a button, and were not understood",
                 detail=(
-                    f"{shown(sum(typed.values()))} typed answers to a question with buttons "
-                    f"were not understood; most often after {response} ({shown(count)})."
+                    f"{shown(total)} typed answers to a question with buttons were not "
+                    f"understood; most often after {response} ({shown(count)})."
                 ),
                 action=(
                     "Check that the buttons of that response say what people want to say, "

@@ -7,22 +7,29 @@ without loading Rasa.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
-from typing import Text
+from typing import Text, Tuple
+
+import yaml
 
 MARKERS_FILE = Path(__file__).resolve().parents[2] / "data" / "markers.yml"
 REPORT_FORM = "concern_form"
-# The report's questions, in the order the form asks them (domain.yml).
-REPORT_QUESTIONS = (
-    "concern_details",
-    "concern_duration",
-    "relationship",
-    "whereabouts",
-    "in_danger_now",
-    "contact_preference",
-    "contact_detail",
-    "report_confirmed",
-)
+DOMAIN_FILE = Path(__file__).resolve().parents[2] / "domain.yml"
+
+
+@lru_cache(maxsize=1)
+def report_questions() -> Tuple[Text, ...]:
+    """Returns the report's questions in the order the form asks them (domain.yml).
+
+    The first required slot, ``answer_to_change``, is asked only when the
+    person changes an answer, so it is no step of the report.
+    """
+    domain = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
+    slots = domain["forms"][REPORT_FORM]["required_slots"]
+    return tuple(slot for slot in slots if slot != "answer_to_change")
+
+
 REPORT_SENT_RESPONSE = "utter_concern_received"
 REPHRASE_RESPONSE = "utter_please_rephrase"
 

@@ -138,16 +138,16 @@ def render(
         ),
         funnel=[
             (
-                QUESTION_WORDS[question],
+                QUESTION_WORDS.get(question, words(question)),
                 shown(reached.get(question, 0)),
                 shown(measure(c.STOPPED_AT).get(question, 0)),
             )
-            for question in c.REPORT_QUESTIONS
+            for question in c.report_questions()
         ],
         funnel_chart=chart(
             "The report: how many reached each question",
-            [QUESTION_WORDS[question] for question in c.REPORT_QUESTIONS],
-            [reached.get(question, 0) for question in c.REPORT_QUESTIONS],
+            [QUESTION_WORDS.get(question, words(question)) for question in c.report_questions()],
+            [reached.get(question, 0) for question in c.report_questions()],
         ),
         danger=rows(measure(c.DANGER_ANSWER), FOUND_BY_WORDS),
         meant=[
