@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Text, Tuple
@@ -46,6 +47,10 @@ from bot.understanding.language_detection import LANGUAGE_FOUND, OTHER_LANGUAGE_
 from bot.understanding.safety_net import DANGER_FOUND_BY, DANGER_INTENT
 
 FALLBACK_INTENT = "nlu_fallback"
+# Every key counted is a name the project gave (an intent, a response, a
+# sign's or a relationship's id, a language code): a value that does not look
+# like one is counted as "other", so no words could ever reach the counts.
+A_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}|[0-9] or more|[0-9]")
 
 
 def load_markers(path: Path = MARKERS_FILE) -> Marker:
@@ -148,7 +153,10 @@ def tally(events: Sequence[Event], markers: Marker) -> Tuple[Optional[dt.date], 
     if reached and not report_sent:
         counts[(STOPPED_AT, reached[-1])] += 1
     counts[(ENDED, outcome(applied, report_sent))] += 1
-    return day, counts
+    named: Counter = Counter()
+    for (measure, key), count in counts.items():
+        named[(measure, key if A_NAME.fullmatch(str(key)) else "other")] += count
+    return day, named
 
 
 def outcome(applied: Iterable[Text], report_sent: bool) -> Text:

@@ -1,6 +1,6 @@
 """The daily counts: a table of its own beside Rasa's, counts by day and nothing else.
 
-A row is (day, measure, key, count). There is no conversation id, no
+A row is (day, measure, key, count), the day in UTC. There is no conversation id, no
 reference, no text and no time finer than the day, so the table can be kept
 two years (``KEEP_DAYS``) where the conversations it was counted from are kept
 24 hours. It lives in the conversations database, so folding a conversation

@@ -194,6 +194,13 @@ def test_no_text_reaches_the_counts(markers):
     assert CANARY not in json.dumps(sorted(counts.items()))
 
 
+def test_a_value_that_is_not_a_name_is_counted_as_other(markers):
+    story = Story().user("x", "describe_warning_sign").slot("relationship", f"{CANARY} Jo")
+    counts = counted(story, markers)
+    assert counts[(m.RELATIONSHIP, "other")] == 1
+    assert CANARY not in json.dumps(sorted(counts.items()))
+
+
 def sealed_conversations(tmp_path, cipher, stories) -> sa.engine.Engine:
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'conversations.db'}")
     base, event_row = events_table_model(cipher)
