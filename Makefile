@@ -101,7 +101,7 @@ cross-validate: $(LANGUAGE_DIR)/.built ## 5-fold cross-validation on the trainin
 	$(PY) scripts/evaluate.py --model $(MODEL) --blind tests/nlu_blind.yml \
 		--holdout tests/nlu_holdout.yml --out results/understanding --cross-validate 5
 
-bench: train ## Benchmark against Rasa's defaults (about 30 min): results/bench.json, .png
+bench: train ## Benchmark against Rasa's defaults (over 90 min): results/bench.json, .png
 	$(PY) scripts/bench.py
 
 run: train ## Start the assistant and its website; Ctrl-C stops all
