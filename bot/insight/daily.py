@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Text
@@ -26,6 +27,8 @@ KEEP_DAYS = 730
 # a small number (the Office for National Statistics' usual threshold).
 SMALLEST_SHOWN = 5
 FEWER_THAN_SMALLEST = f"fewer than {SMALLEST_SHOWN}"
+# How often a count is tried before it is given up (count_now).
+COUNT_TRIES = 4
 
 _metadata = sa.MetaData()
 DAILY_COUNTS = sa.Table(
@@ -87,20 +90,24 @@ def count_now(engine: sa.engine.Engine, measure: Text, key: Text) -> None:
 
     The web service calls this when Rasa could not answer; the database may
     be down too, so a failure is logged (without the key's detail) and
-    swallowed: the person has their answer either way.
+    swallowed: the person has their answer either way. Two answers at once
+    may both find today's row or the table missing and race to make it; the
+    one that loses tries again and then adds to what the other made.
     """
     today = dt.datetime.now(dt.timezone.utc).date()
-    for _ in range(2):  # a second try, if another process made the row first
+    for attempt in range(COUNT_TRIES):
         try:
             with engine.begin() as connection:
                 ensure_table(connection)
                 add_counts(connection, today, Counter({(measure, key): 1}))
             return
-        except sa.exc.IntegrityError:
-            continue
+        except (sa.exc.IntegrityError, sa.exc.OperationalError) as error:
+            failure = error
+            time.sleep(0.05 * (attempt + 1))
         except sa.exc.SQLAlchemyError as error:
-            logger.warning("insight: a count could not be kept (%s)", type(error).__name__)
-            return
+            failure = error
+            break
+    logger.warning("insight: a count could not be kept (%s)", type(failure).__name__)
 
 
 def read_counts(engine: sa.engine.Engine, *, since: Optional[dt.date] = None) -> List[DailyCount]:

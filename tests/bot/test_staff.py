@@ -53,6 +53,8 @@ def test_erase_and_purge(store, capsys):
         "purged": 0,
         "retention_days": 90,
         "conversations_purged": 0,
+        "conversations_counted": 0,
+        "daily_counts_expired": 0,
         "conversation_idle_hours": 24,
     }
 

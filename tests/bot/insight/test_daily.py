@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -63,6 +64,15 @@ def test_a_count_made_now_is_todays_and_adds_to_it(engine):
     count_now(engine, "safe_default", "rasa_unavailable")
     (row,) = read_counts(engine)
     assert (row.day, row.count) == (dt.datetime.now(dt.timezone.utc).date(), 2)
+
+
+def test_counts_made_at_once_on_a_new_database_are_all_kept(engine):
+    # The web service counts each safe answer in a thread of its own: the
+    # first two may race to make the table and today's row.
+    with ThreadPoolExecutor(max_workers=8) as threads:
+        for _ in range(24):
+            threads.submit(count_now, engine, "safe_default", "rasa_unavailable")
+    assert [row.count for row in read_counts(engine)] == [24]
 
 
 def test_a_count_that_cannot_be_kept_is_logged_without_failing(tmp_path, caplog):
