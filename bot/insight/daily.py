@@ -27,6 +27,8 @@ KEEP_DAYS = 730
 # a small number (the Office for National Statistics' usual threshold).
 SMALLEST_SHOWN = 5
 FEWER_THAN_SMALLEST = f"fewer than {SMALLEST_SHOWN}"
+# The insight page and the staff API show the last 13 weeks.
+SHOWN_DAYS = 91
 # How often a count is tried before it is given up (count_now).
 COUNT_TRIES = 4
 
@@ -81,7 +83,7 @@ def add_counts(connection: Any, day: dt.date, counts: Counter) -> None:
 def expire_counts(connection: Any, *, keep_days: int = KEEP_DAYS) -> int:
     """Deletes the counts of days older than ``keep_days``; returns how many rows."""
     ensure_table(connection)
-    oldest = dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=keep_days)
+    oldest = today() - dt.timedelta(days=keep_days)
     return connection.execute(DAILY_COUNTS.delete().where(DAILY_COUNTS.c.day < oldest)).rowcount
 
 
@@ -94,12 +96,12 @@ def count_now(engine: sa.engine.Engine, measure: Text, key: Text) -> None:
     may both find today's row or the table missing and race to make it; the
     one that loses tries again and then adds to what the other made.
     """
-    today = dt.datetime.now(dt.timezone.utc).date()
+    day = today()
     for attempt in range(COUNT_TRIES):
         try:
             with engine.begin() as connection:
                 ensure_table(connection)
-                add_counts(connection, today, Counter({(measure, key): 1}))
+                add_counts(connection, day, Counter({(measure, key): 1}))
             return
         except (sa.exc.IntegrityError, sa.exc.OperationalError) as error:
             failure = error
@@ -108,6 +110,16 @@ def count_now(engine: sa.engine.Engine, measure: Text, key: Text) -> None:
             failure = error
             break
     logger.warning("insight: a count could not be kept (%s)", type(failure).__name__)
+
+
+def today() -> dt.date:
+    """Returns today as the counts name days: in UTC."""
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+def first_day_shown(days: int = SHOWN_DAYS) -> dt.date:
+    """Returns the first day of the last ``days`` days, today included."""
+    return today() - dt.timedelta(days=max(days, 1) - 1)
 
 
 def read_counts(engine: sa.engine.Engine, *, since: Optional[dt.date] = None) -> List[DailyCount]:

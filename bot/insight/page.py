@@ -23,7 +23,14 @@ import jinja2
 
 from bot.insight import measures as c
 from bot.insight.charts import chart, daily_chart
-from bot.insight.daily import FEWER_THAN_SMALLEST, SMALLEST_SHOWN, DailyCount, shown, totals
+from bot.insight.daily import (
+    FEWER_THAN_SMALLEST,
+    SMALLEST_SHOWN,
+    DailyCount,
+    shown,
+    today,
+    totals,
+)
 from bot.insight.findings import findings
 from bot.insight.measures import (
     FOUND_BY_WORDS,
@@ -117,7 +124,7 @@ def render(
         undefined=jinja2.StrictUndefined,
     )
     return environment.get_template(TEMPLATE.name).render(
-        made_on=(made_on or dt.date.today()).strftime("%d %B %Y"),
+        made_on=(made_on or today()).strftime("%d %B %Y"),
         first_day=days[0].strftime("%d %B %Y") if days else None,
         last_day=days[-1].strftime("%d %B %Y") if days else None,
         smallest=SMALLEST_SHOWN,

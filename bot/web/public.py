@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Collection, Dict, List, Optional
 
 import aiohttp
-import sqlalchemy as sa
 from sanic import Request, Sanic, response
 from sanic.exceptions import InvalidUsage
 from sanic.response import HTTPResponse
@@ -25,6 +24,7 @@ from sanic.response import HTTPResponse
 from bot.insight.daily import count_now
 from bot.insight.measures import SAFE_DEFAULT as SAFE_DEFAULT_COUNT
 from bot.settings import PROJECT_DIR, Settings, WebSettings, make_sqlite_dir
+from bot.storage.conversations import open_conversations
 from bot.web.backends import ActionServerHealth, RasaServers, RasaUnavailable
 from bot.web.conversation_ids import is_conversation_id, new_conversation_id
 from bot.web.messages import button_payloads, button_titles, safe_message
@@ -112,9 +112,9 @@ def create_app(settings: Optional[WebSettings] = None, *, name: str = "welfare_p
         app.ctx.rasa = RasaServers(settings.rasa_urls, app.ctx.connections)
         # The daily counts (bot/insight) say how often people got the safe
         # answer; the engine connects only when one is counted.
-        conversations = Settings.from_env().conversations_url
-        make_sqlite_dir(conversations)
-        app.ctx.counts = sa.create_engine(conversations)
+        counts_settings = Settings.from_env()
+        make_sqlite_dir(counts_settings.conversations_url)
+        app.ctx.counts = open_conversations(counts_settings)
         app.ctx.actions = ActionServerHealth(settings.actions_url, app.ctx.connections)
 
     @app.listener("after_server_stop")

@@ -11,7 +11,6 @@ refused (401 or 403) and the refusal is audited too.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 from typing import Any, Optional, Tuple
 
@@ -20,7 +19,7 @@ from sanic import Request, Sanic, response
 from sanic.exceptions import InvalidUsage
 from sanic.response import HTTPResponse
 
-from bot.insight.daily import as_shown, read_counts
+from bot.insight.daily import as_shown, first_day_shown, read_counts
 from bot.insight.page import content_security_policy, render
 from bot.settings import Settings, WebSettings
 from bot.storage.concerns import ConcernStore, ConcernStoreError, UnknownReference
@@ -39,8 +38,6 @@ logger = logging.getLogger(__name__)
 
 # Generous for a person or an integration, far too few to guess a token.
 REQUESTS_PER_MINUTE = 120
-# The insight page shows the last 13 weeks.
-INSIGHT_DAYS = 91
 
 
 def create_staff_app(store: Optional[ConcernStore] = None, *, name: str = "welfare_staff") -> Sanic:
@@ -145,7 +142,7 @@ def create_staff_app(store: Optional[ConcernStore] = None, *, name: str = "welfa
         _, refusal = await officer(request)
         if refusal:
             return None, refusal
-        since = dt.date.today() - dt.timedelta(days=INSIGHT_DAYS - 1)
+        since = first_day_shown()
         try:
             return await asyncio.to_thread(read_counts, app.ctx.counts, since=since), None
         except sa.exc.SQLAlchemyError as error:
