@@ -116,15 +116,21 @@ def _password_of(url: str) -> Optional[str]:
 
 
 def check_staff_tokens() -> None:
-    """Raises RefusedToStart in production when no officer has a staff API token."""
+    """Raises RefusedToStart in production when no officer can use the staff service.
+
+    That is: no staff API token and no console account. A staff service
+    nobody can sign in to would only be a door left for someone else.
+    """
     if os.environ.get("DEPLOYMENT") != "production":
         return
     from bot.settings import Settings
 
-    if not Settings.from_env().open_store().accounts.has_staff_tokens():
+    store = Settings.from_env().open_store()
+    if not (store.accounts.has_staff_tokens() or store.officers.has_accounts()):
         raise RefusedToStart(
-            "No staff API token has been issued: issue one with "
-            "`python -m bot.staff issue-token <officer> --reason ...` first."
+            "No staff API token has been issued and no console account made: create a "
+            "supervisor's account with `python -m bot.staff add-account <name> --role "
+            "supervisor --reason ...` (or issue a token with `issue-token`) first."
         )
 
 

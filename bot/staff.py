@@ -1,42 +1,36 @@
-"""The concern team's command line: list, read, review, export, erase, purge, rotate the key.
+"""The concern team's command line: list, read, review, export, erase, purge, rotate the key,
+and the console's accounts.
 
 Run ``.venv/bin/python -m bot.staff --help`` from the project directory.
 Every command but ``purge`` and ``rotate-key`` needs ``--reason``; every command is written to the
 audit log with the acting officer (``--actor``, by default the login name).
+
+A supervisor creates the first console account with ``add-account NAME --role
+supervisor``: it prints a one-time password and the authenticator secret
+(JSON on standard output), and the QR code for the authenticator app on
+standard error. Both are shown once.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import getpass
-import io
 import json
 import sys
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence
+
+import segno
 
 from bot.settings import Settings
 from bot.storage.concerns import ConcernStoreError, UnknownReference
+from bot.storage.concerns.officers import AccountProblem
+from bot.storage.concerns.review import records_as_csv
+from bot.storage.concerns.schema import ROLES
 from bot.storage.conversations import (
     open_conversations,
     purge_idle_conversations,
     reseal_conversations,
 )
-
-
-def as_csv(records: List[Dict[str, Any]]) -> str:
-    """Returns records as CSV, one column per field seen in any record."""
-    columns: List[str] = []
-    for record in records:
-        columns += [key for key in record if key not in columns]
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns)
-    writer.writeheader()
-    for record in records:
-        writer.writerow(
-            {key: json.dumps(v) if isinstance(v, (list, dict)) else v for key, v in record.items()}
-        )
-    return out.getvalue()
 
 
 def parser() -> argparse.ArgumentParser:
@@ -63,6 +57,16 @@ def parser() -> argparse.ArgumentParser:
     ):
         command = commands.add_parser(name, help=help_text)
         command.add_argument("user", help="the officer the token is for")
+        command.add_argument("--reason", required=True, help="why (audited)")
+    for name, help_text in (
+        ("add-account", "create a console account (its password and authenticator shown once)"),
+        ("unlock-account", "end a console account's lock after wrong tries"),
+        ("disable-account", "stop a console account signing in, for good"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("name", help="the officer's account name")
+        if name == "add-account":
+            command.add_argument("--role", choices=ROLES, default="officer")
         command.add_argument("--reason", required=True, help="why (audited)")
     commands.add_parser(
         "purge", help="delete submissions past the retention period and idle conversations"
@@ -91,7 +95,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         elif args.command == "export":
             records = store.review.export(actor=args.actor, reason=args.reason)
             if args.format == "csv":
-                sys.stdout.write(as_csv(records))
+                sys.stdout.write(records_as_csv(records))
                 return 0
             output = records
         elif args.command == "erase":
@@ -107,6 +111,25 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 args.user, actor=args.actor, reason=args.reason
             )
             output = {"user": args.user, "revoked": revoked}
+        elif args.command == "add-account":
+            account = store.officers.create(
+                args.name, args.role, actor=args.actor, reason=args.reason
+            )
+            output = {
+                "name": account.name,
+                "role": account.role,
+                "one_time_password": account.password,
+                "authenticator_secret": account.totp_secret,
+                "note": "shown once: the officer changes the password at first sign-in",
+            }
+            print("Scan this with the officer's authenticator app:", file=sys.stderr)
+            segno.make(account.totp_uri, error="m").terminal(out=sys.stderr, compact=True)
+        elif args.command == "unlock-account":
+            store.officers.unlock(args.name, actor=args.actor, reason=args.reason)
+            output = {"name": args.name, "unlocked": True}
+        elif args.command == "disable-account":
+            store.officers.disable(args.name, actor=args.actor, reason=args.reason)
+            output = {"name": args.name, "disabled": True}
         elif args.command == "rotate-key":
             conversations = open_conversations(settings)
             output = store.rotate_key(
@@ -146,6 +169,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 "daily_counts_expired": expired,
                 "conversation_idle_hours": settings.conversation_idle_hours,
             }
+    except AccountProblem as error:
+        print(error, file=sys.stderr)
+        return 2
     except UnknownReference as error:
         print(f"No submission has the reference {error}.", file=sys.stderr)
         return 2

@@ -34,8 +34,14 @@ def commands_the_tests_run(tmp_path: Path) -> Dict[Tuple[str, str], Set[str]]:
         name, options = shape(argv)
         known.setdefault(name, set()).update(options)
     concern_tests = (PROJECT_DIR / "tests" / "bot" / "test_staff.py").read_text()
-    for sub in re.findall(r'run\(capsys, "([a-z-]+)"', concern_tests):
-        known[("bot.staff", sub)] = {"--reason", "--actor", "--format"}
+    # Each run(capsys, "<command>", ...) there: the command and the options it gives.
+    for call in re.findall(r"run\(\s*capsys,\s*([^)]*)\)", concern_tests):
+        words = re.findall(r'"([^"]*)"', call)
+        if not words:  # the helper's own definition
+            continue
+        sub, *given = words
+        options = {word for word in given if word.startswith("--")}
+        known.setdefault(("bot.staff", sub), {"--actor"}).update(options)
     return known
 
 

@@ -13,11 +13,12 @@ from cryptography.fernet import Fernet
 from bot.serve import (
     RefusedToStart,
     check_model,
+    check_staff_tokens,
     model_argument,
     production_problems,
     record_model,
 )
-from bot.settings import Settings
+from bot.settings import STORE_SETTINGS, Settings
 from bot.storage.concerns import metadata
 from tests.assistant import free_port, wait_until_up
 from tests.services import POSTGRES, service_url
@@ -193,3 +194,18 @@ def test_the_staff_api_starts_in_production_only_once_a_token_is_issued(tmp_path
         process.terminate()
         process.wait(timeout=20)
     store.engine.dispose()
+
+
+def test_in_production_a_console_account_is_enough_for_the_staff_service(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEPLOYMENT", "production")
+    monkeypatch.setenv("CONCERNS_DATA_DIR", str(tmp_path))
+    for name in STORE_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(RefusedToStart, match="no console account"):
+        check_staff_tokens()
+    store = Settings.from_env().open_store()
+    store.officers.create("sup.invented", "supervisor", actor="pytest", reason="test set-up")
+    check_staff_tokens()
+    store.officers.disable("sup.invented", actor="pytest", reason="test")
+    with pytest.raises(RefusedToStart):
+        check_staff_tokens()

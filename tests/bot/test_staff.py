@@ -4,6 +4,7 @@ import csv
 import io
 import json
 
+import pyotp
 import pytest
 from cryptography.fernet import Fernet
 
@@ -90,3 +91,35 @@ def test_issue_and_revoke_a_staff_token(store, capsys):
     status, out, _ = run(capsys, "revoke-token", "officer.invented", "--reason", "left")
     assert status == 0 and json.loads(out)["revoked"] == 1
     assert store.accounts.staff_user(token) is None
+
+
+def test_a_supervisor_creates_the_first_console_account(store, capsys):
+    status, out, err = run(
+        capsys, "add-account", "sup.first.invented", "--role", "supervisor", "--reason", "go-live"
+    )
+    made = json.loads(out)
+    assert status == 0 and made["role"] == "supervisor"
+    # The secret and the QR code for the authenticator are shown; the QR on stderr.
+    assert len(made["authenticator_secret"]) == 32 and "\u2588" in err
+    token = store.sessions.sign_in(
+        "sup.first.invented",
+        made["one_time_password"],
+        pyotp.TOTP(made["authenticator_secret"]).now(),
+    )
+    assert store.sessions.session(token).is_supervisor
+    entry = store.audit.audit_trail()[0]
+    assert (entry["actor"], entry["action"], entry["reason"]) == (
+        "officer-a",
+        "create_account",
+        "sup.first.invented as supervisor: go-live",
+    )
+
+
+def test_account_commands_answer_plainly_when_they_cannot(store, capsys):
+    assert run(capsys, "add-account", "pc.invented", "--reason", "new starter")[0] == 0
+    status, _, err = run(capsys, "add-account", "pc.invented", "--reason", "again")
+    assert status == 2 and "exists already" in err
+    status, _, err = run(capsys, "unlock-account", "nobody.invented", "--reason", "t")
+    assert status == 2 and "no account" in err
+    assert run(capsys, "disable-account", "pc.invented", "--reason", "left")[0] == 0
+    assert store.officers.accounts()[0]["disabled"]

@@ -8,6 +8,9 @@ sealing helper, one audit row in the same transaction as its work):
 - ``submissions``: the public side, submit and follow up by reference and phrase;
 - ``review``: the concern team's reading, review, export, erasure and retention;
 - ``accounts``: the staff API's tokens;
+- ``officers``: the console's named accounts;
+- ``sessions``: signing in to the console, and its sessions;
+- ``triage``: the console's list and an officer's decision on each concern;
 - ``audit``: refusals, conversation purges, and the trail itself;
 - ``rotate_key`` (here): everything re-sealed with the current key.
 
@@ -26,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.storage.concerns.accounts import StaffAccounts
 from bot.storage.concerns.audit import AuditTrail
+from bot.storage.concerns.officers import ConsoleOfficers
 from bot.storage.concerns.records import (
     ConcernStoreError,
     ConcernStoreUnavailable,
@@ -38,8 +42,10 @@ from bot.storage.concerns.records import (
 )
 from bot.storage.concerns.references import find_reference, normalise_phrase
 from bot.storage.concerns.review import Review
-from bot.storage.concerns.schema import additions, concerns, metadata
+from bot.storage.concerns.schema import add_missing_columns, additions, concerns, metadata
+from bot.storage.concerns.sessions import ConsoleSessions
 from bot.storage.concerns.submissions import Receipt, Submissions
+from bot.storage.concerns.triage import Triage
 
 __all__ = [
     "ConcernStore",
@@ -82,6 +88,9 @@ class ConcernStore:
         self.review = Review(self.records)
         self.accounts = StaffAccounts(self.records)
         self.audit = AuditTrail(self.records)
+        self.officers = ConsoleOfficers(self.records)
+        self.sessions = ConsoleSessions(self.records)
+        self.triage = Triage(self.records)
 
     @property
     def engine(self) -> Engine:
@@ -91,6 +100,7 @@ class ConcernStore:
         """Creates the tables if they do not exist yet."""
         try:
             metadata.create_all(self.records.engine)
+            add_missing_columns(self.records.engine)
         except SQLAlchemyError as error:
             raise ConcernStoreUnavailable("the concern database cannot be set up") from error
 

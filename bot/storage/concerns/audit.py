@@ -20,10 +20,14 @@ class AuditTrail:
     def __init__(self, records: Records) -> None:
         self.records = records
 
+    def record(self, actor: str, action: str, reason: str) -> None:
+        """Audits access with no work of its own in the store (reading this log, a refusal)."""
+        with self.records.transaction() as connection:
+            self.records.audit(connection, actor[:100], action[:32], None, reason[:500])
+
     def record_refusal(self, actor: str, action: str, reason: str) -> None:
         """Audits access that was refused (no token, a wrong one, a public session)."""
-        with self.records.transaction() as connection:
-            self.records.audit(connection, actor[:100], action, None, reason[:500])
+        self.record(actor, action, reason)
 
     def record_conversation_purge(self, removed: int, *, idle_hours: float, actor: str) -> None:
         """Audits the deletion of idle conversations from Rasa's tracker store."""

@@ -21,7 +21,10 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.storage.concerns.schema import audit_log
+from bot.storage.concerns.schema import audit_log, concerns
+
+# Staff work on one submission, given the open connection and its row.
+Work = Callable[[sa.engine.Connection, sa.engine.Row], Any]
 
 
 class ConcernStoreError(Exception):
@@ -130,3 +133,24 @@ class Records:
             return self.cipher.rotate(sealed)
         except InvalidToken as error:
             raise ConcernStoreError("a row cannot be decrypted with these keys") from error
+
+    def on_concern(self, reference: str, action: str, actor: str, reason: str, work: Work) -> Any:
+        """Does staff work on one submission, audited; a refused try is audited too."""
+        try:
+            with self.transaction() as connection:
+                result = work(connection, concern_row(connection, reference))
+                self.audit(connection, actor, action, reference, reason)
+            return result
+        except UnknownReference:
+            with self.transaction() as connection:
+                self.audit(connection, actor, f"{action}_refused", reference[:13], reason)
+            raise
+
+
+def concern_row(connection: sa.engine.Connection, reference: str) -> sa.engine.Row:
+    """Returns the submission with this reference; raises UnknownReference if there is none."""
+    query = sa.select(concerns).where(concerns.c.reference == reference)
+    row = connection.execute(query).first()
+    if row is None:
+        raise UnknownReference(reference)
+    return row

@@ -1,9 +1,12 @@
-"""The concern team's side: reading, review, export, erasure and retention, every call audited."""
+"""The concern team's side: reading, export, erasure and retention, every call audited."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
-from typing import Any, Callable, Dict, List
+import io
+import json
+from typing import Any, Dict, List, Sequence
 
 import sqlalchemy as sa
 
@@ -11,7 +14,33 @@ from bot.storage.concerns.records import Records, UnknownReference
 from bot.storage.concerns.schema import NEW, REVIEWED, additions, concerns
 from bot.storage.concerns.submissions import forget_old_failures
 
-Work = Callable[[sa.engine.Connection, sa.engine.Row], Any]
+# A spreadsheet takes a cell starting with one of these as a formula: what a
+# reporter typed must never run in the case system's spreadsheet.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def records_as_csv(records: List[Dict[str, Any]]) -> str:
+    """Returns records as CSV, one column per field seen in any record.
+
+    Lists and objects are written as JSON; a cell that a spreadsheet would
+    take as a formula starts with an apostrophe, so it stays text.
+    """
+    columns: List[str] = []
+    for record in records:
+        columns += [key for key in record if key not in columns]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    for record in records:
+        row = {}
+        for key, value in record.items():
+            if isinstance(value, (list, dict)):
+                value = json.dumps(value, ensure_ascii=False)
+            if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+                value = "'" + value
+            row[key] = value
+        writer.writerow(row)
+    return out.getvalue()
 
 
 class Review:
@@ -38,7 +67,7 @@ class Review:
         def read_row(connection: sa.engine.Connection, row: sa.engine.Row) -> Dict[str, Any]:
             return self._as_record(row, self._additions(connection, [row.id]).get(row.id, []))
 
-        return self._on_concern(reference, "read", actor, reason, read_row)
+        return self.records.on_concern(reference, "read", actor, reason, read_row)
 
     def export(self, *, actor: str, reason: str) -> List[Dict[str, Any]]:
         """Returns every submission, decrypted, for the force's case system."""
@@ -47,6 +76,27 @@ class Review:
             added = self._additions(connection, [row.id for row in rows])
             records = [self._as_record(row, added.get(row.id, [])) for row in rows]
             self.records.audit(connection, actor, "export", None, reason)
+        return records
+
+    def export_these(
+        self, references: Sequence[str], *, actor: str, reason: str
+    ) -> List[Dict[str, Any]]:
+        """Returns the named submissions, decrypted, for the case system; one audit row each."""
+        wanted = list(dict.fromkeys(reference[:13] for reference in references))
+        with self.records.transaction() as connection:
+            rows = list(
+                connection.execute(
+                    sa.select(concerns)
+                    .where(concerns.c.reference.in_(wanted))
+                    .order_by(concerns.c.created_at)
+                )
+            )
+            if len(rows) != len(wanted):
+                raise UnknownReference(", ".join(set(wanted) - {row.reference for row in rows}))
+            added = self._additions(connection, [row.id for row in rows])
+            records = [self._as_record(row, added.get(row.id, [])) for row in rows]
+            for row in rows:
+                self.records.audit(connection, actor, "export", row.reference, reason)
         return records
 
     def mark_reviewed(self, reference: str, *, actor: str, reason: str) -> None:
@@ -59,7 +109,7 @@ class Review:
                 .values(status=REVIEWED, reviewed_at=self.records.clock())
             )
 
-        self._on_concern(reference, "mark_reviewed", actor, reason, review)
+        self.records.on_concern(reference, "mark_reviewed", actor, reason, review)
 
     def erase(self, reference: str, *, actor: str, reason: str) -> None:
         """Deletes one submission, and what was added to it, for good."""
@@ -67,7 +117,7 @@ class Review:
         def delete(connection: sa.engine.Connection, row: sa.engine.Row) -> None:
             self._delete(connection, concerns.c.id == row.id)
 
-        self._on_concern(reference, "erase", actor, reason, delete)
+        self.records.on_concern(reference, "erase", actor, reason, delete)
 
     def purge_expired(self, *, retention_days: int, actor: str) -> int:
         """Deletes submissions older than the retention period; returns how many."""
@@ -80,18 +130,6 @@ class Review:
             self.records.audit(connection, actor, "purge", None, reason)
             forget_old_failures(connection, now)
         return removed
-
-    def _on_concern(self, reference: str, action: str, actor: str, reason: str, work: Work) -> Any:
-        """Does staff work on one submission, audited; a refused try is audited too."""
-        try:
-            with self.records.transaction() as connection:
-                result = work(connection, self._row(connection, reference))
-                self.records.audit(connection, actor, action, reference, reason)
-            return result
-        except UnknownReference:
-            with self.records.transaction() as connection:
-                self.records.audit(connection, actor, f"{action}_refused", reference[:13], reason)
-            raise
 
     @staticmethod
     def _delete(connection: sa.engine.Connection, condition: Any) -> int:
@@ -117,14 +155,6 @@ class Review:
             )
         return found
 
-    @staticmethod
-    def _row(connection: sa.engine.Connection, reference: str) -> sa.engine.Row:
-        query = sa.select(concerns).where(concerns.c.reference == reference)
-        row = connection.execute(query).first()
-        if row is None:
-            raise UnknownReference(reference)
-        return row
-
     def _as_record(self, row: sa.engine.Row, added: List[Dict[str, Any]]) -> Dict[str, Any]:
         content = self.records.unseal(row.sealed, row.reference)
         return {
@@ -136,4 +166,11 @@ class Review:
             else None,
             **content,
             "additions": added,
+            "priority": row.priority,
+            "outcome": row.outcome,
+            **(
+                self.records.unseal(row.triage_sealed, row.reference)
+                if row.triage_sealed
+                else {"case_number": "", "note": ""}
+            ),
         }
