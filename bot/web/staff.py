@@ -1,4 +1,7 @@
-"""The concern team's JSON API: list new reports, read one, mark one reviewed.
+"""The staff service: the concern team's console (bot/web/console) and JSON API.
+
+The JSON API lists new reports, reads one, marks one reviewed, and serves the
+insight page's counts; the case system's export uses it.
 
 Served on its own port, for the force's internal network only (never through
 the public service). Every call needs an officer's API token
@@ -11,6 +14,7 @@ refused (401 or 403) and the refusal is audited too.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any, Optional, Tuple
 
@@ -24,6 +28,8 @@ from bot.insight.page import content_security_policy, render
 from bot.settings import Settings, WebSettings
 from bot.storage.concerns import ConcernStore, ConcernStoreError, UnknownReference
 from bot.storage.conversations import open_conversations
+from bot.web.console import add_console
+from bot.web.console.pages import refusal
 from bot.web.conversation_ids import looks_like_conversation_id
 from bot.web.protection import (
     JSONErrorHandler,
@@ -44,7 +50,7 @@ def create_staff_app(store: Optional[ConcernStore] = None, *, name: str = "welfa
     """Returns the staff API on ``store`` (by default the one the environment names)."""
     app = Sanic(name)
     app.config.REQUEST_MAX_SIZE = 16 * 1024
-    app.error_handler = JSONErrorHandler()
+    app.error_handler = StaffErrorHandler()
     app.signal("http.lifecycle.request")(refuse_unclear_framing)
     limiter = RateLimiter(REQUESTS_PER_MINUTE)
     trusted_proxies = WebSettings.from_env().trusted_proxies
@@ -54,9 +60,20 @@ def create_staff_app(store: Optional[ConcernStore] = None, *, name: str = "welfa
         app.ctx.store = store or Settings.from_env().open_store()
         app.ctx.counts = open_conversations(Settings.from_env())
 
+    @app.on_request
+    async def console_limit(request: Request) -> Optional[HTTPResponse]:
+        # The API counts its own requests in officer(); the console's pages here.
+        if request.path.startswith("/console") and not limiter.allow(
+            client_address(request, trusted_proxies)
+        ):
+            return refusal(request, 429, "Too many requests. Please wait a minute.")
+        return None
+
     @app.on_response
     async def headers(request: Request, response_: HTTPResponse) -> None:
         add_security_headers(request, response_)
+
+    add_console(app)
 
     async def officer(request: Request) -> Tuple[Optional[str], Optional[HTTPResponse]]:
         """Returns the officer the token belongs to, or the refusal (audited)."""
@@ -177,3 +194,22 @@ async def refuse(app: Sanic, actor: str, reason: str) -> None:
         await asyncio.to_thread(app.ctx.store.audit.record_refusal, actor, "api_refused", reason)
     except ConcernStoreError:
         logger.error("staff API: a refusal could not be audited")
+
+
+class StaffErrorHandler(JSONErrorHandler):
+    """JSON for the API, as everywhere; a plain page for the console's pages."""
+
+    def default(self, request: Request, exception: Exception) -> HTTPResponse:
+        """Returns the error as a console page under /console, else as JSON."""
+        answer = super().default(request, exception)
+        if not request.path.startswith("/console"):
+            return answer
+        try:
+            message = json.loads(answer.body)["error"]
+            if answer.status >= 500:
+                # The public's safe answer (999, 101) is not what an officer needs.
+                message = "Something went wrong. Please try again; if it keeps happening, "
+                message += "tell whoever runs the service."
+            return refusal(request, answer.status, message)
+        except Exception:  # noqa: BLE001 - the JSON answer is still a plain, safe one
+            return answer

@@ -26,10 +26,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.settings import MESSAGE_LIMIT, Settings
+from bot.web.console.pages import session_cookie_name, sign_in_cookie_name
 from bot.web.conversation_ids import new_conversation_id
 from bot.web.public import REQUEST_MAX_SIZE as PUBLIC_BODY_LIMIT
 from bot.web.public import STATIC_DIR
 from tests.assistant import PROJECT_DIR, RECEIPT, Conversation, start_web_service, texts
+from tests.console import Console, new_account
 
 SECRET = "test-only-hostile-input-secret"
 ALLOWED_ORIGIN = "https://force.example.invalid"
@@ -854,6 +856,194 @@ def test_injection_typed_into_the_report_is_stored_and_read_back_as_text(web, st
     report = answer.json()
     assert (report["noticed"], report["how_long"], report["location"]) == (NOTICED, HOW_LONG, WHERE)
     assert report["reference"] == reference
+
+
+# 5. The console's forms and cookies ------------------------------------------------
+
+CONSOLE_STATUSES = {200, 303, 400, 401, 403, 404, 405, 413}
+FORM_TYPES = [
+    "application/x-www-form-urlencoded",
+    "application/x-www-form-urlencoded; charset=latin-1",
+    "multipart/form-data; boundary=invented",
+    "multipart/form-data",
+    "text/plain",
+    None,
+]
+form_values = hostile_text.filter(lambda text: not has_surrogate(text))
+
+
+@pytest.fixture(scope="module")
+def signed_in(staff, store):
+    """A supervisor's live console session: its cookie and its CSRF token."""
+    console = Console(staff.url)
+    console.sign_in_for_work(new_account(store, "supervisor"))
+    return {
+        "cookie": f"{session_cookie_name()}={console.http.cookies.get(session_cookie_name())}",
+        "csrf": console.csrf,
+    }
+
+
+def console_check(answer: Answer) -> None:
+    """A documented status, nothing leaked, and an HTML page or a redirect."""
+    check(answer, CONSOLE_STATUSES, json_body=False)
+    if answer.status != 303 and answer.body:
+        assert answer.headers["content-type"].startswith("text/html"), answer.headers
+
+
+def test_any_cookie_on_a_console_page_leads_to_sign_in(staff):
+    """Any cookie header, however odd: back to the sign-in page, never in, never a crash."""
+
+    @FUZZ
+    @given(
+        value=header_value
+        | st.builds(lambda raw: session_cookie_name().encode() + b"=" + raw, header_value)
+        | st.sampled_from(
+            [
+                session_cookie_name().encode() + b"=",
+                session_cookie_name().encode() + b"=" + b"x" * 5000,
+                session_cookie_name().encode() + b'="\\x00"',
+                b"; ; ;==",
+                b"\xff\xfe=\x00",
+            ]
+        ),
+        route=st.sampled_from(
+            [
+                ("GET", "/console/concerns"),
+                ("GET", "/console/audit"),
+                ("POST", "/console/export"),
+                ("POST", "/console/sign-out"),
+            ]
+        ),  # fmt: skip
+    )
+    def attempt(value, route):
+        method, path = route
+        tried("console cookie")
+        answer = send(staff.url, path, b"", method=method, headers={"Cookie": value})
+        console_check(answer)
+        assert answer.status in (303, 400, 413), answer.status
+        if answer.status == 303:
+            assert answer.headers["location"].startswith("/console/sign-in")
+
+    attempt()
+    still_up(staff.url, "/staff/health")
+
+
+def test_any_sign_in_form_is_refused_plainly_and_audited(staff, store):
+    """Any name, password and code (as any body): refused, audited, never a crash."""
+    before = sum(row["action"] == "sign_in_refused" for row in store.audit.audit_trail())
+    refused = []
+
+    @FUZZ
+    @given(
+        name=form_values,
+        password=form_values,
+        code=form_values,
+        content_type=st.sampled_from(FORM_TYPES),
+        raw=st.none() | st.binary(max_size=200),
+    )
+    @example(name="'; DROP TABLE console_accounts; --", password="x", code="1",
+             content_type=FORM_TYPES[0], raw=None)  # fmt: skip
+    def attempt(name, password, code, content_type, raw):
+        tried("console sign-in form")
+        token = "fuzz-form-token"
+        body = (
+            raw
+            if raw is not None
+            else urllib.parse.urlencode(
+                {"form_token": token, "name": name, "password": password, "code": code}
+            ).encode()
+        )
+        headers = {"Cookie": f"{sign_in_cookie_name()}={token}"}
+        if content_type:
+            headers["Content-Type"] = content_type
+        answer = send(staff.url, "/console/sign-in", body, headers=headers)
+        console_check(answer)
+        assert answer.status in (200, 400, 401, 413), answer.status
+        assert (
+            "set-cookie" not in answer.headers
+            or session_cookie_name() + "=" not in (answer.headers["set-cookie"].split(";")[0])
+        )
+        if answer.status == 401:
+            refused.append(name)
+
+    attempt()
+    after = sum(row["action"] == "sign_in_refused" for row in store.audit.audit_trail())
+    assert after - before == len(refused) and refused
+    still_up(staff.url, "/staff/health")
+
+
+def test_any_console_form_from_a_signed_in_officer(staff, store, signed_in):
+    """Any fields, with or without the CSRF token, as any body, to every console form."""
+    reference = store.submissions.submit(
+        {"noticed": "invented: fuzzed report", "warning_signs": ["phone switched off"]}
+    ).reference
+
+    @FUZZ
+    @given(
+        path=st.sampled_from(
+            [
+                f"/console/concerns/{reference}",
+                f"/console/concerns/{reference}/triage",
+                "/console/concerns/CON-ZZZZ-ZZZZ/triage",
+                "/console/export",
+                "/console/accounts",
+                "/console/accounts/nobody.invented/unlock",
+                "/console/accounts/nobody.invented/rename",
+                "/console/password",
+                "/console/concerns/CON-ZZZZ-ZZZZ/erase",
+            ]
+        ),
+        values=st.dictionaries(
+            st.sampled_from(
+                [
+                    "reason",
+                    "priority",
+                    "outcome",
+                    "case_number",
+                    "note",
+                    "reference",
+                    "format",
+                    "name",
+                    "role",
+                    "confirm",
+                    "current_password",
+                    "new_password",
+                ]
+            )
+            | form_values,
+            form_values
+            | st.sampled_from(
+                [
+                    "urgent",
+                    "welfare_check",
+                    "linked_to_case",
+                    "no_further_action",
+                    "csv",
+                    "json",
+                    "supervisor",
+                ]
+            ),
+            max_size=6,
+        ),  # fmt: skip
+        with_csrf=st.booleans(),
+        content_type=st.sampled_from(FORM_TYPES),
+        raw=st.none() | st.binary(max_size=200),
+    )
+    def attempt(path, values, with_csrf, content_type, raw):
+        tried("console forms")
+        fields = {**values, **({"csrf_token": signed_in["csrf"]} if with_csrf else {})}
+        body = raw if raw is not None else urllib.parse.urlencode(fields).encode()
+        headers = {"Cookie": signed_in["cookie"]}
+        if content_type:
+            headers["Content-Type"] = content_type
+        answer = send(staff.url, path, body, headers=headers)
+        console_check(answer)
+        if not with_csrf or raw is not None:
+            assert answer.status in (403, 413), (answer.status, answer.body[:200])
+
+    attempt()
+    assert store.review.read(reference, actor="check", reason="still there")
+    still_up(staff.url, "/staff/health")
 
 
 def test_the_number_of_hostile_inputs_tried_is_reported(capsys):
