@@ -158,6 +158,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             # The daily counts are kept two years, and go by the same purge.
             with engine.begin() as connection:
                 expired = expire_counts(connection)
+            sessions = store.sessions.forget_ended()
             store.audit.record_conversation_purge(
                 conversations, idle_hours=settings.conversation_idle_hours, actor=args.actor
             )
@@ -167,6 +168,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 "conversations_purged": conversations,
                 "conversations_counted": sum(folded),
                 "daily_counts_expired": expired,
+                "console_sessions_ended": sessions,
                 "conversation_idle_hours": settings.conversation_idle_hours,
             }
     except AccountProblem as error:

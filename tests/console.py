@@ -15,6 +15,18 @@ from typing import Dict, Optional
 import pyotp
 import requests
 
+# A report as the chat stores it, invented, with words distinctive enough to
+# look for in pages, exports and the database.
+INVENTED_CONCERN = {
+    "noticed": "invented: the lady at number seven has not opened her curtains in days",
+    "warning_signs": ["curtains kept closed", "phone switched off"],
+    "how_long": "ten days, invented",
+    "relationship": "neighbour",
+    "location": "Invented Gardens",
+    "in_danger_now": False,
+    "contact_by": "email",
+    "contact": "reporter@example.invalid",
+}
 # What an officer chooses at first sign-in (invented).
 CHOSEN_PASSWORD = "an invented passphrase for tests"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

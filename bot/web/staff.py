@@ -29,7 +29,7 @@ from bot.settings import Settings, WebSettings
 from bot.storage.concerns import ConcernStore, ConcernStoreError, UnknownReference
 from bot.storage.conversations import open_conversations
 from bot.web.console import add_console
-from bot.web.console.pages import refusal
+from bot.web.console.pages import UNREACHABLE, refusal
 from bot.web.conversation_ids import looks_like_conversation_id
 from bot.web.protection import (
     JSONErrorHandler,
@@ -197,13 +197,22 @@ async def refuse(app: Sanic, actor: str, reason: str) -> None:
 
 
 class StaffErrorHandler(JSONErrorHandler):
-    """JSON for the API, as everywhere; a plain page for the console's pages."""
+    """JSON for the API, as everywhere; a plain page for the console's pages.
+
+    The console's handlers let the store's failures through to here: an
+    unknown reference is a 404 page, a store that cannot be reached a 503.
+    """
 
     def default(self, request: Request, exception: Exception) -> HTTPResponse:
         """Returns the error as a console page under /console, else as JSON."""
-        answer = super().default(request, exception)
         if not request.path.startswith("/console"):
-            return answer
+            return super().default(request, exception)
+        if isinstance(exception, UnknownReference):
+            return refusal(request, 404, "No report has that reference.")
+        if isinstance(exception, ConcernStoreError):
+            logger.error("console: the store failed: %s", type(exception).__name__)
+            return refusal(request, 503, UNREACHABLE)
+        answer = super().default(request, exception)
         try:
             message = json.loads(answer.body)["error"]
             if answer.status >= 500:

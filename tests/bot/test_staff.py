@@ -56,6 +56,7 @@ def test_erase_and_purge(store, capsys):
         "conversations_purged": 0,
         "conversations_counted": 0,
         "daily_counts_expired": 0,
+        "console_sessions_ended": 0,
         "conversation_idle_hours": 24,
     }
 

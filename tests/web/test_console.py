@@ -14,19 +14,8 @@ from sanic import response
 from bot.settings import Settings
 from bot.web.console.pages import session_cookie_name, set_cookie
 from tests.assistant import start_web_service
+from tests.console import INVENTED_CONCERN as CONCERN
 from tests.console import Console, new_account
-
-# Invented content, distinctive enough to look for in pages.
-CONCERN = {
-    "noticed": "invented: her milk bottles pile up on the step at number twelve",
-    "warning_signs": ["not leaving the house", "curtains kept closed"],
-    "how_long": "three weeks, invented",
-    "relationship": "neighbour",
-    "location": "Invented Terrace",
-    "in_danger_now": False,
-    "contact_by": "phone",
-    "contact": "07700 900456",
-}
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +120,12 @@ def test_the_list_shows_no_words_the_reporter_typed(officer, store):
     store.submissions.submit(CONCERN)
     listed = officer.get("/console/concerns?state=all").text
     assert "curtains kept closed" in listed and "A neighbour" in listed
-    for typed in (CONCERN["noticed"], CONCERN["how_long"], CONCERN["location"], CONCERN["contact"]):
+    for typed in (
+        CONCERN["noticed"],
+        CONCERN["how_long"],
+        CONCERN["location"],
+        CONCERN["contact"],
+    ):
         assert typed not in listed
 
 
@@ -237,3 +231,11 @@ def test_the_public_service_serves_no_console_path(public_web):
                  "/console/static/console.css", "/console/audit"):  # fmt: skip
         assert outsider.get(path).status_code == 404, path
     assert outsider.post("/console/sign-in", {"name": "x"}, csrf=False).status_code == 404
+
+
+def test_an_unknown_reference_is_a_plain_page_and_the_try_is_audited(officer, store):
+    answer = officer.post("/console/concerns/CON-ZZZZ-ZZZZ", {"reason": "checking"})
+    assert answer.status_code == 404 and "No report has that reference." in answer.text
+    assert answer.headers["content-type"].startswith("text/html")
+    last = store.audit.audit_trail()[-1]
+    assert (last["action"], last["reference"]) == ("read_refused", "CON-ZZZZ-ZZZZ")

@@ -21,19 +21,9 @@ from playwright.sync_api import Page, expect
 from bot.settings import Settings
 from tests.assistant import PROJECT_DIR, start_web_service
 from tests.console import CHOSEN_PASSWORD, new_account
+from tests.console import INVENTED_CONCERN as CONCERN
 
 RESULTS = PROJECT_DIR / "results"
-# Invented content, distinctive enough to look for.
-CONCERN = {
-    "noticed": "invented: the lady at number seven has not opened her curtains in days",
-    "warning_signs": ["curtains kept closed", "phone switched off"],
-    "how_long": "ten days, invented",
-    "relationship": "neighbour",
-    "location": "Invented Gardens",
-    "in_danger_now": False,
-    "contact_by": "email",
-    "contact": "reporter@example.invalid",
-}
 
 
 @pytest.fixture(scope="module")

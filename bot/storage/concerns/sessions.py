@@ -219,6 +219,23 @@ class ConsoleSessions:
             if account:
                 self._end(connection, hash_session(token), account, "signed out by the officer")
 
+    def forget_ended(self, *, idle_limit: dt.timedelta = IDLE_LIMIT) -> int:
+        """Deletes sessions nobody came back to (idle, or past a shift); returns how many.
+
+        A session ends when it is next used; one never used again would stay
+        in the table without this, which the daily purge runs.
+        """
+        now = self.records.clock()
+        with self.records.transaction() as connection:
+            return connection.execute(
+                console_sessions.delete().where(
+                    sa.or_(
+                        console_sessions.c.last_seen < now - idle_limit,
+                        console_sessions.c.created_at < now - SESSION_LIMIT,
+                    )
+                )
+            ).rowcount
+
     def _end(
         self, connection: sa.engine.Connection, token_hash: str, account: str, reason: str
     ) -> None:

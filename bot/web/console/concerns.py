@@ -1,5 +1,8 @@
 """The officer's work on concerns: the list, opening one with a reason, triage, hand-over.
 
+An unknown reference, or a store that cannot be reached, is answered by the
+staff service's error handler with a plain page (bot/web/staff.py).
+
 Opening a concern asks why first, and the store writes the audit row in the
 same transaction as the read, before anything is shown. The list shows no
 text anyone wrote: only what the reporter chose (signs, who the person is to
@@ -15,7 +18,6 @@ from typing import Any, Dict, List, Optional
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
-from bot.storage.concerns import ConcernStoreError, UnknownReference
 from bot.storage.concerns.review import records_as_csv
 from bot.storage.concerns.schema import OUTCOMES, PRIORITIES
 from bot.storage.concerns.triage import TRIAGE_STATES, TriageProblem
@@ -38,7 +40,6 @@ RELATIONSHIP_WORDS = {
     "someone_else": "Someone else",
 }
 CONTACT_WORDS = {"phone": "By phone", "email": "By email"}
-UNREACHABLE = "The console cannot reach its records just now. Please try again in a minute."
 
 
 def concern_routes() -> Blueprint:
@@ -52,15 +53,12 @@ def concern_routes() -> Blueprint:
         if state not in (*TRIAGE_STATES, "all"):
             state = "new"
         officer = request.ctx.officer
-        try:
-            rows = await in_thread(
-                request.app.ctx.store.triage.overview,
-                state=None if state == "all" else state,
-                actor=officer.name,
-                reason=f"console: the list of concerns ({state})",
-            )
-        except ConcernStoreError:
-            return refusal(request, 503, UNREACHABLE)
+        rows = await in_thread(
+            request.app.ctx.store.triage.overview,
+            state=None if state == "all" else state,
+            actor=officer.name,
+            reason=f"console: the list of concerns ({state})",
+        )
         return page(
             request,
             "concerns.html",
@@ -104,10 +102,6 @@ def concern_routes() -> Blueprint:
         except TriageProblem as problem:
             # Shown again with what is missing; showing it again is a read, audited.
             return await show_concern(request, reference, reason or "triage", str(problem))
-        except UnknownReference:
-            return refusal(request, 404, "No report has that reference.")
-        except ConcernStoreError:
-            return refusal(request, 503, UNREACHABLE)
         return response.redirect(f"/console/concerns?triaged={reference}", status=303)
 
     @routes.post("/export")
@@ -121,17 +115,12 @@ def concern_routes() -> Blueprint:
                 400,
                 "To export, tick at least one report, say why, and choose JSON or CSV.",
             )
-        try:
-            records = await in_thread(
-                request.app.ctx.store.review.export_these,
-                references,
-                actor=request.ctx.officer.name,
-                reason=f"export for the case system: {reason}",
-            )
-        except UnknownReference:
-            return refusal(request, 404, "One of those reports no longer exists.")
-        except ConcernStoreError:
-            return refusal(request, 503, UNREACHABLE)
+        records = await in_thread(
+            request.app.ctx.store.review.export_these,
+            references,
+            actor=request.ctx.officer.name,
+            reason=f"export for the case system: {reason}",
+        )
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
         name = f"concerns-{stamp}.{kind}"
         body = (
@@ -152,17 +141,12 @@ async def show_concern(
     request: Request, reference: str, reason: str, problem: Optional[str] = None
 ) -> HTTPResponse:
     """Reads one concern, audited with the reason, and shows it with its triage form."""
-    try:
-        concern = await in_thread(
-            request.app.ctx.store.review.read,
-            reference,
-            actor=request.ctx.officer.name,
-            reason=reason,
-        )
-    except UnknownReference:
-        return refusal(request, 404, "No report has that reference.")
-    except ConcernStoreError:
-        return refusal(request, 503, UNREACHABLE)
+    concern = await in_thread(
+        request.app.ctx.store.review.read,
+        reference,
+        actor=request.ctx.officer.name,
+        reason=reason,
+    )
     return page(
         request,
         "concern.html",

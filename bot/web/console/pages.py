@@ -43,6 +43,7 @@ CONSOLE_POLICY = "; ".join(
 )
 SIGN_IN_PATH = "/console/sign-in"
 PASSWORD_PATH = "/console/password"
+UNREACHABLE = "The console cannot reach its records just now. Please try again in a minute."
 # The reasons and notes officers type: long enough for a sentence or two.
 REASON_LIMIT = 500
 # The most fields a console form has is a list page's worth of ticked reports.
@@ -188,7 +189,7 @@ def signed_in(*, supervisor: bool = False, any_password: bool = False) -> Callab
                         store.sessions.session, token, idle_limit=request.app.ctx.console_idle
                     )
             except ConcernStoreError:
-                return refusal(request, 503, "The console cannot reach its records just now.")
+                return refusal(request, 503, UNREACHABLE)
             if officer is None:
                 where = SIGN_IN_PATH + ("?ended=1" if token else "")
                 gone = response.redirect(where, status=303)

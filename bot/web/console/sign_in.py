@@ -7,7 +7,6 @@ import hmac
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
-from bot.storage.concerns import ConcernStoreError
 from bot.storage.concerns.officers import SHORTEST_PASSWORD, AccountProblem
 from bot.storage.concerns.sessions import LOCKED_FOR, TRIES_ALLOWED, SignInRefused
 from bot.web.console.pages import (
@@ -16,7 +15,6 @@ from bot.web.console.pages import (
     in_thread,
     new_form_token,
     page,
-    refusal,
     session_cookie_name,
     set_cookie,
     sign_in_cookie_name,
@@ -59,8 +57,6 @@ def sign_in_routes() -> Blueprint:
             token = await in_thread(request.app.ctx.store.sessions.sign_in, name, password, code)
         except SignInRefused:
             return sign_in_page(request, problem=REFUSED, status=401)
-        except ConcernStoreError:
-            return refusal(request, 503, "The console cannot reach its records just now.")
         signed = response.redirect("/console/concerns", status=303)
         set_cookie(signed, session_cookie_name(), token)
         clear_cookie(signed, sign_in_cookie_name())
@@ -70,10 +66,7 @@ def sign_in_routes() -> Blueprint:
     @signed_in(any_password=True)
     async def sign_out(request: Request) -> HTTPResponse:
         token = request.cookies.get(session_cookie_name(), "")
-        try:
-            await in_thread(request.app.ctx.store.sessions.sign_out, token)
-        except ConcernStoreError:
-            return refusal(request, 503, "The console cannot reach its records just now.")
+        await in_thread(request.app.ctx.store.sessions.sign_out, token)
         gone = response.redirect("/console/sign-in?signed_out=1", status=303)
         clear_cookie(gone, session_cookie_name())
         return gone
@@ -100,8 +93,6 @@ def sign_in_routes() -> Blueprint:
                 return response.redirect("/console/concerns?password_changed=1", status=303)
             except AccountProblem as problem_found:
                 problem = str(problem_found)
-            except ConcernStoreError:
-                return refusal(request, 503, "The console cannot reach its records just now.")
         return page(
             request, "password.html", status=400, problem=problem, shortest=SHORTEST_PASSWORD
         )

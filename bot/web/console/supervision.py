@@ -6,10 +6,8 @@ import segno
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
-from bot.storage.concerns import ConcernStoreError, UnknownReference
 from bot.storage.concerns.officers import AccountProblem
 from bot.storage.concerns.schema import ROLES
-from bot.web.console.concerns import UNREACHABLE
 from bot.web.console.pages import field, in_thread, page, refusal, signed_in
 
 # The newest rows of the audit log on one page; the whole log is exported
@@ -25,16 +23,10 @@ def supervision_routes() -> Blueprint:
     @signed_in(supervisor=True)
     async def audit_log(request: Request) -> HTTPResponse:
         store = request.app.ctx.store
-        try:
-            await in_thread(
-                store.audit.record,
-                request.ctx.officer.name,
-                "read_audit_log",
-                "console: the audit log",
-            )
-            rows = await in_thread(store.audit.audit_trail)
-        except ConcernStoreError:
-            return refusal(request, 503, UNREACHABLE)
+        await in_thread(
+            store.audit.record, request.ctx.officer.name, "read_audit_log", "console: the audit log"
+        )
+        rows = await in_thread(store.audit.audit_trail)
         return page(request, "audit.html", rows=list(reversed(rows))[:AUDIT_ROWS_SHOWN])
 
     @routes.get("/accounts")
@@ -58,8 +50,6 @@ def supervision_routes() -> Blueprint:
             )
         except AccountProblem as problem:
             return await accounts_page(request, problem=str(problem))
-        except ConcernStoreError:
-            return refusal(request, 503, UNREACHABLE)
         qr = segno.make(account.totp_uri, error="m").svg_inline(scale=5)
         # An image to assistive technology, named; the secret is also shown as text.
         qr = qr.replace("<svg ", f'<svg role="img" aria-label="QR code for {account.name}" ', 1)
@@ -79,8 +69,6 @@ def supervision_routes() -> Blueprint:
             await in_thread(work, name[:100], actor=request.ctx.officer.name, reason=reason)
         except AccountProblem as problem:
             return await accounts_page(request, problem=str(problem))
-        except ConcernStoreError:
-            return refusal(request, 503, UNREACHABLE)
         return response.redirect("/console/accounts", status=303)
 
     @routes.post("/concerns/<reference:str>/erase")
@@ -93,17 +81,12 @@ def supervision_routes() -> Blueprint:
                 400,
                 "Nothing was erased. To erase, type the report's reference exactly and say why.",
             )
-        try:
-            await in_thread(
-                request.app.ctx.store.review.erase,
-                reference,
-                actor=request.ctx.officer.name,
-                reason=reason,
-            )
-        except UnknownReference:
-            return refusal(request, 404, "No report has that reference.")
-        except ConcernStoreError:
-            return refusal(request, 503, UNREACHABLE)
+        await in_thread(
+            request.app.ctx.store.review.erase,
+            reference,
+            actor=request.ctx.officer.name,
+            reason=reason,
+        )
         return response.redirect(f"/console/concerns?erased={reference}", status=303)
 
     return routes
@@ -111,10 +94,7 @@ def supervision_routes() -> Blueprint:
 
 async def accounts_page(request: Request, *, problem: str = "") -> HTTPResponse:
     """Returns the accounts page, with what went wrong if anything."""
-    try:
-        rows = await in_thread(request.app.ctx.store.officers.accounts)
-    except ConcernStoreError:
-        return refusal(request, 503, UNREACHABLE)
+    rows = await in_thread(request.app.ctx.store.officers.accounts)
     return page(
         request,
         "accounts.html",

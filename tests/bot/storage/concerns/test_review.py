@@ -11,7 +11,7 @@ from cryptography.fernet import Fernet
 
 from bot.storage.concerns import ConcernStore, UnknownReference
 from bot.storage.concerns.review import records_as_csv
-from tests.bot.storage.concerns.test_triage import CONCERN
+from tests.console import INVENTED_CONCERN as CONCERN
 
 
 def test_export_of_chosen_reports_is_audited_once_for_each(console_store):

@@ -107,3 +107,13 @@ def test_signing_out_and_disabling_end_sessions(console_store, wall):
     wall.seconds += 90
     with pytest.raises(SignInRefused):
         console_store.sessions.sign_in("pc.invented", account.password, wall.code(account))
+
+
+def test_sessions_nobody_came_back_to_are_forgotten_by_the_purge(console_store, clock, wall):
+    account = console_store.officers.create("pc.invented", "officer", actor="sup", reason="t")
+    left = console_store.sessions.sign_in("pc.invented", account.password, wall.code(account))
+    clock.now += IDLE_LIMIT - dt.timedelta(minutes=1)
+    kept = console_store.sessions.sign_in("pc.invented", account.password, wall.code(account, 1))
+    clock.now += dt.timedelta(minutes=2)
+    assert console_store.sessions.forget_ended() == 1
+    assert console_store.sessions.session(kept) and console_store.sessions.session(left) is None

@@ -7,18 +7,7 @@ import datetime as dt
 import pytest
 
 from bot.storage.concerns.triage import TriageProblem
-
-# Invented, with words distinctive enough to look for.
-CONCERN = {
-    "noticed": "invented: the curtains at number nine stay shut",
-    "warning_signs": ["curtains kept closed", "phone switched off"],
-    "how_long": "a fortnight, invented",
-    "relationship": "neighbour",
-    "location": "Invented Row",
-    "in_danger_now": False,
-    "contact_by": "email",
-    "contact": "reporter@example.invalid",
-}
+from tests.console import INVENTED_CONCERN as CONCERN
 
 
 def test_the_list_shows_what_was_chosen_and_no_words_anyone_wrote(console_store):
@@ -30,7 +19,12 @@ def test_the_list_shows_what_was_chosen_and_no_words_anyone_wrote(console_store)
     assert (rows[1]["may_contact"], rows[0]["may_contact"]) == (True, False)
     assert rows[1]["relationship"] == "neighbour" and rows[1]["state"] == "new"
     listed = repr(rows)
-    for typed in (CONCERN["noticed"], CONCERN["how_long"], CONCERN["location"], CONCERN["contact"]):
+    for typed in (
+        CONCERN["noticed"],
+        CONCERN["how_long"],
+        CONCERN["location"],
+        CONCERN["contact"],
+    ):
         assert typed not in listed
     entry = console_store.audit.audit_trail()[-1]
     assert (entry["actor"], entry["action"], entry["reason"]) == ("pc.invented", "list", "the list")
