@@ -102,7 +102,7 @@ def test_a_supervisor_creates_the_first_console_account(store, capsys):
     assert status == 0 and made["role"] == "supervisor"
     # The secret and the QR code for the authenticator are shown; the QR on stderr.
     assert len(made["authenticator_secret"]) == 32 and "\u2588" in err
-    token = store.sessions.sign_in(
+    token = store.credentials.sign_in(
         "sup.first.invented",
         made["one_time_password"],
         pyotp.TOTP(made["authenticator_secret"]).now(),

@@ -12,7 +12,7 @@ import pytest
 from sanic import response
 
 from bot.settings import Settings
-from bot.web.console.pages import session_cookie_name, set_cookie
+from bot.web.console.pages import idle_limit_from_env, session_cookie_name, set_cookie
 from tests.assistant import start_web_service
 from tests.console import INVENTED_CONCERN as CONCERN
 from tests.console import Console, new_account
@@ -239,3 +239,20 @@ def test_an_unknown_reference_is_a_plain_page_and_the_try_is_audited(officer, st
     assert answer.headers["content-type"].startswith("text/html")
     last = store.audit.audit_trail()[-1]
     assert (last["action"], last["reference"]) == ("read_refused", "CON-ZZZZ-ZZZZ")
+
+
+def test_every_ticked_report_is_exported(officer, store):
+    references = [store.submissions.submit(CONCERN).reference for _ in range(20)]
+    exported = officer.post(
+        "/console/export", {"reference": references, "reason": "case system", "format": "json"}
+    )
+    assert sorted(record["reference"] for record in exported.json()) == sorted(references)
+
+
+@pytest.mark.parametrize(
+    "value, seconds",
+    [("", 900), ("abc", 900), ("nan", 900), ("inf", 900), ("-5", 1), ("2", 2), ("1e9", 900)],
+)
+def test_the_idle_limit_can_only_be_shortened(monkeypatch, value, seconds):
+    monkeypatch.setenv("CONSOLE_IDLE_SECONDS", value)
+    assert idle_limit_from_env() == dt.timedelta(seconds=seconds)

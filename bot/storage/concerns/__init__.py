@@ -9,7 +9,8 @@ sealing helper, one audit row in the same transaction as its work):
 - ``review``: the concern team's reading, review, export, erasure and retention;
 - ``accounts``: the staff API's tokens;
 - ``officers``: the console's named accounts;
-- ``sessions``: signing in to the console, and its sessions;
+- ``credentials``: signing in to the console with two factors, changing a password;
+- ``sessions``: the console's sessions;
 - ``triage``: the console's list and an officer's decision on each concern;
 - ``audit``: refusals, conversation purges, and the trail itself;
 - ``rotate_key`` (here): everything re-sealed with the current key.
@@ -29,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.storage.concerns.accounts import StaffAccounts
 from bot.storage.concerns.audit import AuditTrail
+from bot.storage.concerns.credentials import ConsoleCredentials
 from bot.storage.concerns.officers import ConsoleOfficers
 from bot.storage.concerns.records import (
     ConcernStoreError,
@@ -42,7 +44,13 @@ from bot.storage.concerns.records import (
 )
 from bot.storage.concerns.references import find_reference, normalise_phrase
 from bot.storage.concerns.review import Review
-from bot.storage.concerns.schema import add_missing_columns, additions, concerns, metadata
+from bot.storage.concerns.schema import (
+    add_missing_columns,
+    additions,
+    concerns,
+    console_accounts,
+    metadata,
+)
 from bot.storage.concerns.sessions import ConsoleSessions
 from bot.storage.concerns.submissions import Receipt, Submissions
 from bot.storage.concerns.triage import Triage
@@ -90,6 +98,7 @@ class ConcernStore:
         self.audit = AuditTrail(self.records)
         self.officers = ConsoleOfficers(self.records)
         self.sessions = ConsoleSessions(self.records)
+        self.credentials = ConsoleCredentials(self.records, self.sessions)
         self.triage = Triage(self.records)
 
     @property
@@ -107,7 +116,7 @@ class ConcernStore:
     def rotate_key(
         self, *, actor: str, conversations: Optional[ConversationResealer] = None
     ) -> Dict[str, int]:
-        """Re-seals every submission, addition and conversation with the current key.
+        """Re-seals every submission, addition, triage note, authenticator secret and conversation.
 
         The conversations are done first, in their own database's transaction:
         if they fail, nothing here is changed and the old key is still needed.
@@ -116,12 +125,20 @@ class ConcernStore:
         events = conversations() if conversations is not None else 0
         with self.records.transaction() as connection:
             count = 0
-            for table in (concerns, additions):
-                for row in list(connection.execute(sa.select(table.c.id, table.c.sealed))):
+            # Every sealed column: reports, additions, triage notes, authenticators.
+            for column in (
+                concerns.c.sealed,
+                concerns.c.triage_sealed,
+                additions.c.sealed,
+                console_accounts.c.totp_sealed,
+            ):
+                table = column.table
+                rows = connection.execute(sa.select(table.c.id, column).where(column.is_not(None)))
+                for row in list(rows):
                     connection.execute(
                         table.update()
                         .where(table.c.id == row.id)
-                        .values(sealed=self.records.reseal(row.sealed))
+                        .values({column.name: self.records.reseal(row[1])})
                     )
                     count += 1
             reason = f"{count} rows and {events} conversation events re-sealed"

@@ -6,7 +6,7 @@ transaction (``Records.audit``); these are the rows with no other home.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
 
@@ -35,8 +35,11 @@ class AuditTrail:
         with self.records.transaction() as connection:
             self.records.audit(connection, actor, "purge-conversations", None, reason)
 
-    def audit_trail(self) -> List[Dict[str, Any]]:
-        """Returns the audit log, oldest first."""
+    def audit_trail(self, *, newest: Optional[int] = None) -> List[Dict[str, Any]]:
+        """Returns the audit log, oldest first; only its ``newest`` rows if given."""
+        query = sa.select(audit_log).order_by(audit_log.c.id.desc())
+        if newest is not None:
+            query = query.limit(newest)
         with self.records.transaction() as connection:
-            rows = connection.execute(sa.select(audit_log).order_by(audit_log.c.id))
-            return [dict(row._mapping) for row in rows]
+            rows = [dict(row._mapping) for row in connection.execute(query)]
+        return rows[::-1]

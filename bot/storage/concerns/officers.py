@@ -8,7 +8,6 @@ in with them is ``sessions``'. Every change is audited.
 
 from __future__ import annotations
 
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -143,24 +142,6 @@ class ConsoleOfficers:
             update_account(connection, name, {"disabled_at": self.records.clock()})
             connection.execute(console_sessions.delete().where(console_sessions.c.account == name))
             self.records.audit(connection, actor, "disable_account", None, f"{name}: {reason}")
-
-    def change_password(self, name: str, current: str, new: str) -> None:
-        """Sets the officer's own password, after checking the one they have."""
-        problem = password_problem(new)
-        if problem:
-            raise AccountProblem(problem)
-        with self.records.transaction() as connection:
-            row = account_row(connection, name)
-            if row is None or not verify(row.password_hash, current):
-                raise AccountProblem("The current password is not right.")
-            if hmac.compare_digest(current, new):
-                raise AccountProblem("Choose a password other than the one you were given.")
-            update_account(
-                connection,
-                name,
-                {"password_hash": HASHER.hash(new), "password_change_required": False},
-            )
-            self.records.audit(connection, name, "change_password", None, "by the officer")
 
     def _change(
         self, name: str, changes: Dict[str, Any], action: str, actor: str, reason: str

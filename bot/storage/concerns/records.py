@@ -107,10 +107,18 @@ class Records:
         reference: Optional[str],
         reason: str,
     ) -> None:
-        """Writes an audit row on the connection of the work it records."""
+        """Writes an audit row on the connection of the work it records.
+
+        Each text is cut to its column, and NUL removed (PostgreSQL refuses
+        it in text): an audit row must never be the reason work fails.
+        """
         connection.execute(
             audit_log.insert().values(
-                at=self.clock(), actor=actor, action=action, reference=reference, reason=reason
+                at=self.clock(),
+                actor=fit(actor, 100),
+                action=fit(action, 32),
+                reference=fit(reference, 13) if reference is not None else None,
+                reason=fit(reason, 500),
             )
         )
 
@@ -147,8 +155,15 @@ class Records:
             raise
 
 
+def fit(text: str, length: int) -> str:
+    """Returns the text without NUL characters, cut to ``length``."""
+    return text.replace("\x00", "")[:length]
+
+
 def concern_row(connection: sa.engine.Connection, reference: str) -> sa.engine.Row:
     """Returns the submission with this reference; raises UnknownReference if there is none."""
+    if "\x00" in reference:  # no reference has one, and PostgreSQL refuses it in a query
+        raise UnknownReference(reference)
     query = sa.select(concerns).where(concerns.c.reference == reference)
     row = connection.execute(query).first()
     if row is None:

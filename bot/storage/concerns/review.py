@@ -83,20 +83,28 @@ class Review:
     ) -> List[Dict[str, Any]]:
         """Returns the named submissions, decrypted, for the case system; one audit row each."""
         wanted = list(dict.fromkeys(reference[:13] for reference in references))
+        # PostgreSQL refuses NUL in a query; no reference has one.
+        possible = [reference for reference in wanted if "\x00" not in reference]
+        records: List[Dict[str, Any]] = []
         with self.records.transaction() as connection:
             rows = list(
                 connection.execute(
                     sa.select(concerns)
-                    .where(concerns.c.reference.in_(wanted))
+                    .where(concerns.c.reference.in_(possible))
                     .order_by(concerns.c.created_at)
                 )
             )
-            if len(rows) != len(wanted):
-                raise UnknownReference(", ".join(set(wanted) - {row.reference for row in rows}))
-            added = self._additions(connection, [row.id for row in rows])
-            records = [self._as_record(row, added.get(row.id, [])) for row in rows]
-            for row in rows:
-                self.records.audit(connection, actor, "export", row.reference, reason)
+            missing = sorted(set(wanted) - {row.reference for row in rows})
+            # All or nothing: a list with one unknown reference exports none.
+            for reference in missing:
+                self.records.audit(connection, actor, "export_refused", reference, reason)
+            if not missing:
+                added = self._additions(connection, [row.id for row in rows])
+                records = [self._as_record(row, added.get(row.id, [])) for row in rows]
+                for row in rows:
+                    self.records.audit(connection, actor, "export", row.reference, reason)
+        if missing:
+            raise UnknownReference(", ".join(missing))
         return records
 
     def mark_reviewed(self, reference: str, *, actor: str, reason: str) -> None:

@@ -20,6 +20,14 @@ from bot.storage.concerns.schema import OUTCOMES, PRIORITIES, REVIEWED, addition
 TRIAGE_STATES = ("new", "open", "closed")
 
 
+# Each state as a condition on the table, so only those rows are read and opened.
+STATE_IS = {
+    "new": sa.and_(concerns.c.priority.is_(None), concerns.c.outcome.is_(None)),
+    "open": sa.and_(concerns.c.priority.is_not(None), concerns.c.outcome.is_(None)),
+    "closed": concerns.c.outcome.is_not(None),
+}
+
+
 class TriageProblem(ConcernStoreError):
     """The triage asked for is not complete; the message says what is missing."""
 
@@ -46,10 +54,10 @@ class Triage:
         after the triage), and the triage. ``state`` keeps one triage state.
         """
         with self.records.transaction() as connection:
-            rows = list(
-                connection.execute(sa.select(concerns).order_by(concerns.c.created_at.desc()))
-            )
-            rows = [row for row in rows if state in (None, triage_state(row))]
+            query = sa.select(concerns).order_by(concerns.c.created_at.desc())
+            if state is not None:
+                query = query.where(STATE_IS[state])
+            rows = list(connection.execute(query))
             added = self._addition_times(connection, [row.id for row in rows])
             listed = []
             for row in rows:

@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import hmac
 import logging
+import math
 import os
 import secrets
 import urllib.parse
@@ -71,6 +72,8 @@ def idle_limit_from_env() -> dt.timedelta:
     try:
         seconds = float(os.environ.get("CONSOLE_IDLE_SECONDS", ""))
     except ValueError:
+        return IDLE_LIMIT
+    if not math.isfinite(seconds):
         return IDLE_LIMIT
     return min(dt.timedelta(seconds=max(seconds, 1)), IDLE_LIMIT)
 
@@ -155,14 +158,18 @@ def form_of(request: Request) -> Dict[str, List[str]]:
 
 
 def field(request: Request, name: str, limit: int = REASON_LIMIT) -> str:
-    """Returns one form field, trimmed and cut to ``limit`` ("" when absent)."""
+    """Returns one form field, trimmed and cut to ``limit`` ("" when absent).
+
+    NUL is taken out: no field needs it, and PostgreSQL refuses it in text.
+    """
     values = form_of(request).get(name) or [""]
-    return values[0].strip()[:limit]
+    return values[0].replace("\x00", "").strip()[:limit]
 
 
 def fields(request: Request, name: str, limit: int = 200) -> List[str]:
-    """Returns every value of a repeated form field (checkboxes), each cut to ``limit``."""
-    return [value.strip()[:limit] for value in (form_of(request).get(name) or [])[:limit]]
+    """Returns every value of a repeated form field (checkboxes), each as ``field`` would."""
+    values = (form_of(request).get(name) or [])[:FIELDS_LIMIT]
+    return [value.replace("\x00", "").strip()[:limit] for value in values]
 
 
 async def in_thread(work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -7,8 +7,8 @@ import hmac
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
+from bot.storage.concerns.credentials import LOCKED_FOR, TRIES_ALLOWED, SignInRefused
 from bot.storage.concerns.officers import SHORTEST_PASSWORD, AccountProblem
-from bot.storage.concerns.sessions import LOCKED_FOR, TRIES_ALLOWED, SignInRefused
 from bot.web.console.pages import (
     clear_cookie,
     field,
@@ -49,12 +49,13 @@ def sign_in_routes() -> Blueprint:
         expected = request.cookies.get(sign_in_cookie_name(), "")
         sent = field(request, "form_token", 100)
         if not (expected and sent and hmac.compare_digest(expected, sent)):
-            return sign_in_page(request, problem="This form has expired. Please try again.")
+            problem = "This form has expired. Please try again."
+            return sign_in_page(request, problem=problem, status=400)
         name = field(request, "name", 100)
         password = field(request, "password", 200)
         code = field(request, "code", 20)
         try:
-            token = await in_thread(request.app.ctx.store.sessions.sign_in, name, password, code)
+            token = await in_thread(request.app.ctx.store.credentials.sign_in, name, password, code)
         except SignInRefused:
             return sign_in_page(request, problem=REFUSED, status=401)
         signed = response.redirect("/console/concerns", status=303)
@@ -84,15 +85,19 @@ def sign_in_routes() -> Blueprint:
             problem = "The two new passwords are not the same."
         else:
             try:
-                await in_thread(
-                    request.app.ctx.store.officers.change_password,
-                    request.ctx.officer.name,
+                token = await in_thread(
+                    request.app.ctx.store.credentials.change_password,
+                    request.cookies.get(session_cookie_name(), ""),
                     field(request, "current_password", 300),
                     new,
                 )
-                return response.redirect("/console/concerns?password_changed=1", status=303)
             except AccountProblem as problem_found:
                 problem = str(problem_found)
+            else:
+                # Every session of the account has ended; this browser gets a new one.
+                changed = response.redirect("/console/concerns?password_changed=1", status=303)
+                set_cookie(changed, session_cookie_name(), token)
+                return changed
         return page(
             request, "password.html", status=400, problem=problem, shortest=SHORTEST_PASSWORD
         )

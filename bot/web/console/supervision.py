@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import segno
+from markupsafe import escape
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
@@ -26,8 +27,8 @@ def supervision_routes() -> Blueprint:
         await in_thread(
             store.audit.record, request.ctx.officer.name, "read_audit_log", "console: the audit log"
         )
-        rows = await in_thread(store.audit.audit_trail)
-        return page(request, "audit.html", rows=list(reversed(rows))[:AUDIT_ROWS_SHOWN])
+        rows = await in_thread(store.audit.audit_trail, newest=AUDIT_ROWS_SHOWN)
+        return page(request, "audit.html", rows=rows[::-1])
 
     @routes.get("/accounts")
     @signed_in(supervisor=True)
@@ -52,7 +53,8 @@ def supervision_routes() -> Blueprint:
             return await accounts_page(request, problem=str(problem))
         qr = segno.make(account.totp_uri, error="m").svg_inline(scale=5)
         # An image to assistive technology, named; the secret is also shown as text.
-        qr = qr.replace("<svg ", f'<svg role="img" aria-label="QR code for {account.name}" ', 1)
+        label = escape(f"QR code for {account.name}")
+        qr = qr.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
         return page(request, "new_account.html", account=account, qr=qr)
 
     @routes.post("/accounts/<name:str>/<change:str>")

@@ -54,7 +54,7 @@ def console_store(tmp_path, clock, wall):
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'concerns.db'}")
     store = ConcernStore(engine, Fernet.generate_key(), clock=clock)
     store.create_schema()
-    store.sessions.wall_clock = wall
+    store.credentials.wall_clock = wall
     yield store
     engine.dispose()
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from bot.storage.concerns.credentials import TRIES_ALLOWED, SignInRefused
 from bot.storage.concerns.officers import AccountProblem
 from bot.storage.concerns.schema import console_accounts
-from bot.storage.concerns.sessions import TRIES_ALLOWED, SignInRefused
-
-NEW_PASSWORD = "invented long passphrase one"
 
 
 def test_neither_factor_is_kept_in_a_form_a_copy_of_the_database_could_use(console_store, tmp_path):
@@ -26,26 +24,13 @@ def test_a_supervisor_unlocks_an_account_and_it_is_audited(console_store, wall):
     account = console_store.officers.create("pc.invented", "officer", actor="sup", reason="t")
     for _ in range(TRIES_ALLOWED):
         with pytest.raises(SignInRefused):
-            console_store.sessions.sign_in("pc.invented", "wrong", "000000")
+            console_store.credentials.sign_in("pc.invented", "wrong", "000000")
     console_store.officers.unlock("pc.invented", actor="sup", reason="phoned in, identity checked")
-    assert console_store.sessions.sign_in("pc.invented", account.password, wall.code(account))
+    assert console_store.credentials.sign_in("pc.invented", account.password, wall.code(account))
     assert (
         console_store.audit.audit_trail()[-2]["reason"]
         == "pc.invented: phoned in, identity checked"
     )
-
-
-def test_the_officer_chooses_their_own_password(console_store, wall):
-    account = console_store.officers.create("pc.invented", "officer", actor="sup", reason="t")
-    with pytest.raises(AccountProblem, match="current password"):
-        console_store.officers.change_password("pc.invented", "not it", NEW_PASSWORD)
-    with pytest.raises(AccountProblem, match="at least"):
-        console_store.officers.change_password("pc.invented", account.password, "too short")
-    console_store.officers.change_password("pc.invented", account.password, NEW_PASSWORD)
-    with pytest.raises(SignInRefused):
-        console_store.sessions.sign_in("pc.invented", account.password, wall.code(account))
-    token = console_store.sessions.sign_in("pc.invented", NEW_PASSWORD, wall.code(account, 1))
-    assert console_store.sessions.session(token).password_change_required is False
 
 
 @pytest.mark.parametrize(

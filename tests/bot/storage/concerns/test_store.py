@@ -6,6 +6,7 @@ import re
 import stat
 from concurrent.futures import ThreadPoolExecutor
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
@@ -266,3 +267,40 @@ def test_rotating_the_key_re_seals_everything_for_the_new_key_alone(store, setti
     assert record["additions"][0]["text"] == "invented addition"
     with pytest.raises(ConcernStoreError, match="cannot be decrypted"):
         ConcernStore(store.engine, old_key).review.read(receipt.reference, actor="a", reason="b")
+
+
+def test_rotating_the_key_re_seals_triage_notes_and_authenticators_too(store, settings):
+    receipt = store.submissions.submit(CONCERN)
+    store.triage.decide(
+        receipt.reference,
+        priority="soon",
+        outcome="no_further_action",
+        note="invented: already known",
+        actor="officer-a",
+        reason="t",
+    )
+    account = store.officers.create("pc.invented", "officer", actor="sup", reason="t")
+    old_key, new_key = settings.key_file.read_bytes().strip(), Fernet.generate_key()
+    resealed = ConcernStore(store.engine, new_key, old_keys=[old_key]).rotate_key(actor="a")
+    assert resealed["re_sealed"] == 3, "the report, its triage, the authenticator"
+    after = ConcernStore(store.engine, new_key)  # the old key dropped
+    record = after.review.read(receipt.reference, actor="a", reason="t")
+    assert record["note"] == "invented: already known"
+    code = pyotp.TOTP(account.totp_secret).now()
+    token = after.credentials.sign_in("pc.invented", account.password, code)
+    assert after.sessions.session(token).name == "pc.invented"
+
+
+def test_no_audit_row_makes_work_fail_and_no_nul_reaches_the_database(store):
+    receipt = store.submissions.submit(CONCERN)
+    exported = store.review.export_these(
+        [receipt.reference], actor="officer\x00-a", reason="case system " + "x" * 600
+    )
+    assert exported[0]["reference"] == receipt.reference
+    last = store.audit.audit_trail()[-1]
+    assert len(last["reason"]) == 500 and last["actor"] == "officer-a"
+    with pytest.raises(UnknownReference):
+        store.review.read("CON-\x00", actor="officer-a", reason="t")
+    with pytest.raises(UnknownReference):
+        store.review.export_these(["CON-\x00"], actor="officer-a", reason="t")
+    assert store.audit.audit_trail()[-1]["action"] == "export_refused"
