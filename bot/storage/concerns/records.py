@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import uuid
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Sequence
 
@@ -52,20 +53,43 @@ def utcnow() -> dt.datetime:
 
 
 def load_or_create_key(key_file: Path) -> bytes:
-    """Returns the encryption key from the key file, creating it owner-only if missing."""
+    """Returns the key in ``key_file``, creating the file owner-only if missing.
+
+    Several processes may start together (web workers, Rasa, the action
+    server), each finding no key. Each writes a whole key to a file of its own
+    and links it into place; the link fails for all but the first, which read
+    the first's key. A key file is thus never seen half written: an earlier
+    version created the file before writing it, and a worker that read it in
+    between signed with an empty key.
+
+    Raises:
+        ValueError: the key file exists but is empty.
+    """
     try:
-        return key_file.read_bytes().strip()
+        return _read_key(key_file)
     except FileNotFoundError:
         pass
     key_file.parent.mkdir(parents=True, exist_ok=True)
     key = Fernet.generate_key()
-    # O_EXCL: two processes starting together must not write two different keys.
+    draft = key_file.with_name(f".{key_file.name}.{os.getpid()}.{uuid.uuid4().hex}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(key)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.link(draft, key_file)
     except FileExistsError:
-        return key_file.read_bytes().strip()
-    with os.fdopen(descriptor, "wb") as stream:
-        stream.write(key)
+        return _read_key(key_file)
+    finally:
+        draft.unlink(missing_ok=True)
+    return key
+
+
+def _read_key(key_file: Path) -> bytes:
+    key = key_file.read_bytes().strip()
+    if not key:
+        raise ValueError(f"the key file {key_file} is empty: restore it from the backup")
     return key
 
 

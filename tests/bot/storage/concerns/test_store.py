@@ -1,6 +1,7 @@
 """The concern store keeps submissions encrypted, loses nothing, and audits staff access."""
 
 import datetime as dt
+import multiprocessing
 import os
 import re
 import stat
@@ -18,6 +19,7 @@ from bot.storage.concerns import (
     ConcernStoreUnavailable,
     FollowUpRefused,
     UnknownReference,
+    load_or_create_key,
 )
 from bot.storage.concerns.records import utcnow
 from bot.storage.concerns.references import hash_phrase, phrase_matches
@@ -88,6 +90,39 @@ def test_the_sqlite_file_holds_no_free_text_or_contact_details(tmp_path):
 def test_the_key_file_is_created_for_the_owner_only(store, settings):
     assert settings.key is None
     assert stat.S_IMODE(settings.key_file.stat().st_mode) == 0o600
+
+
+def _key_when_all_are_ready(key_file, barrier, keys) -> None:
+    barrier.wait()
+    keys.put(load_or_create_key(key_file))
+
+
+def test_processes_starting_together_share_one_whole_key(tmp_path):
+    # The web service's two workers, Rasa and the action server may all find
+    # no key at once. Each start is a race; twenty of them, four at a time.
+    fork = multiprocessing.get_context("fork")
+    for start in range(20):
+        key_file, barrier, keys = tmp_path / f"key-{start}", fork.Barrier(4), fork.Queue()
+        racers = [
+            fork.Process(target=_key_when_all_are_ready, args=(key_file, barrier, keys))
+            for _ in range(4)
+        ]
+        for racer in racers:
+            racer.start()
+        found = {keys.get(timeout=30) for _ in racers}
+        for racer in racers:
+            racer.join()
+        assert found == {key_file.read_bytes()}
+        Fernet(key_file.read_bytes())
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        f"key-{start}" for start in range(20)
+    )
+
+
+def test_an_empty_key_file_is_refused_not_used(tmp_path):
+    (tmp_path / "key").write_bytes(b"\n")
+    with pytest.raises(ValueError, match="empty"):
+        load_or_create_key(tmp_path / "key")
 
 
 def test_staff_read_the_content_back_decrypted(store):
