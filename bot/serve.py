@@ -21,6 +21,8 @@ so it gets stop signals directly; Rasa runs in this process, after
   conversation and the domain). ``SANIC_REQUEST_MAX_SIZE`` overrides it.
 - **Loopback unless told otherwise.** The action server would listen on
   every interface by default; here ``SANIC_HOST`` defaults to 127.0.0.1.
+- **Nothing sent to Rasa's makers.** ``RASA_TELEMETRY_ENABLED`` defaults to
+  false, so Rasa's usage reports stay off unless someone turns them on.
 """
 
 from __future__ import annotations
@@ -177,6 +179,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # rasa_sdk listens on every interface unless told otherwise.
     os.environ.setdefault("SANIC_HOST", "127.0.0.1")
     if service == "rasa":
+        # Rasa reports usage to its makers unless told not to: this service
+        # sends nothing off the force's network by default, and the report
+        # would also read the model archive again (a second at start-up).
+        os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
         return run_rasa(rest)
     command = [sys.executable, "-m", "rasa_sdk", *rest]
     os.execv(command[0], command)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from bot import serve
 from bot.serve import (
     RefusedToStart,
     check_model,
@@ -138,6 +139,16 @@ def test_rasa_is_not_started_with_a_changed_model(model):
     finished = start(["-m", "bot.serve", "rasa", "--model", str(model)], {})
     assert finished.returncode == 2
     assert "refusing to load it" in finished.stderr
+
+
+def test_rasa_reports_nothing_to_its_makers_unless_told_to(model, monkeypatch):
+    started_with = []
+    monkeypatch.delenv("RASA_TELEMETRY_ENABLED", raising=False)
+    monkeypatch.setattr(
+        serve, "run_rasa", lambda _: started_with.append(os.environ["RASA_TELEMETRY_ENABLED"])
+    )
+    assert serve.main(["rasa", "--model", str(model)]) is None
+    assert started_with == ["false"]
 
 
 @pytest.mark.parametrize(
