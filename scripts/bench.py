@@ -16,7 +16,7 @@ Measured the same way every time, in one run, on this machine:
    servers, PostgreSQL and Redis from scripts/services, two web workers),
    reached through nginx as the force's proxy (docs/nginx-site.conf, TLS), at
    the same levels;
-6. the changes this project makes to Rasa (bot/rasa_patches.py, the selective
+6. the changes this project makes to Rasa (bot/rasa_patches, the selective
    domain of endpoints.yml, the recent conversations bot/storage/tracker_store.py
    keeps), added to Rasa as it ships one at a time (STEPS),
    each at 10 conversations: what each one gains, on its own. ``--steps``
@@ -105,7 +105,7 @@ policies:
     epochs: 100
     constrain_similarities: true
 """
-# The changes of bot/rasa_patches.py, endpoints.yml and bot/storage/tracker_store.py,
+# The changes of bot/rasa_patches, endpoints.yml and bot/storage/tracker_store.py,
 # added one at a time to Rasa as it ships: (step, RASA_PATCHES,
 # enable_selective_domain, CONVERSATIONS_KEPT_IN_MEMORY).
 STEPS = (
@@ -120,7 +120,15 @@ STEPS = (
         True,
         "500",
     ),
+    (
+        "+ one spaCy pipeline",
+        "compiled_validator,connection_pool,event_types_by_name,one_spacy_pipeline",
+        True,
+        "500",
+    ),
+    ("+ without TensorFlow", "all", True, "500"),
 )
+STEP_FIGURES = ("replies_per_s", "p50_ms", "p95_ms", "p99_ms", "cold_start_s", "rasa_rss_mb")
 TARGETS = {
     "p95_ms_at_10": 150,
     "p95_at_10_vs_baseline_at_most": 0.25,
@@ -428,8 +436,10 @@ def measure_steps(model: Path, args: argparse.Namespace, workdir: Path) -> List[
                 model, folder, patches=patches, selective_domain=selective, conversations_kept=kept
             )
             try:
-                web = stack.url
-                rounds[name].append(load(web, users, args.seconds, "web", folder / "load"))
+                # Cold start and memory too: some changes act only on those.
+                start = {"cold_start_s": stack.cold_start_s, "rasa_rss_mb": stack.memory()["rasa"]}
+                level = load(stack.url, users, args.seconds, "web", folder / "load")
+                rounds[name].append({**level, **start})
             finally:
                 stack.stop()
     steps = []
@@ -437,8 +447,7 @@ def measure_steps(model: Path, args: argparse.Namespace, workdir: Path) -> List[
         if not rounds[name]:
             continue
         figures = {
-            key: statistics.median(level[key] for level in rounds[name])
-            for key in ("replies_per_s", "p50_ms", "p95_ms", "p99_ms")
+            key: statistics.median(level[key] for level in rounds[name]) for key in STEP_FIGURES
         }
         figures["errors"] = sum(level["errors"] for level in rounds[name])
         figures["each_round"] = rounds[name]
@@ -519,10 +528,12 @@ def measure_ceiling(model: Path, args: argparse.Namespace, workdir: Path) -> dic
 
 
 def steps_table(steps: List[dict]) -> str:
-    rows = [("step", "replies/s", "p50 ms", "p95 ms", "errors", "p50 vs previous")]
+    rows = [("step", "replies/s", "p50 ms", "p95 ms", "errors", "p50 vs previous",
+             "cold start s", "rasa MB")]  # fmt: skip
     for step in steps:
         rows.append((step["step"], step["replies_per_s"], step["p50_ms"], step["p95_ms"],
-                     step["errors"], step.get("p50_vs_previous", "")))  # fmt: skip
+                     step["errors"], step.get("p50_vs_previous", ""),
+                     round(step["cold_start_s"], 2), step["rasa_rss_mb"]))  # fmt: skip
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
     return "\n".join(
         "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows

@@ -4,7 +4,7 @@ Rasa's ``Agent.handle_message`` in this process, with no HTTP and no database.
 Conversations are kept in Rasa's in-memory tracker and lock stores, and the
 action server's code (``actions/``) is called directly where Rasa would send
 it a request. Nothing else of Rasa changes: the same model, the same changes
-of bot/rasa_patches.py, the same checks of each action's reply. What the full
+of bot/rasa_patches, the same checks of each action's reply. What the full
 stack does above this is the cost of its web service, HTTP, the database and
 the locks.
 
@@ -82,14 +82,15 @@ async def converse(agent: Any, until: float, latencies: List[float], failures: L
 
 
 async def run(model: Path, folder: Path, users: int, seconds: float) -> Dict[str, Any]:
+    # Before Rasa is imported, as bot.serve does: one change acts on imports.
+    from bot import rasa_patches
+
+    rasa_patches.apply("all")
     from rasa.core.agent import Agent
     from rasa.core.lock_store import InMemoryLockStore
     from rasa.core.tracker_store import InMemoryTrackerStore
     from rasa.shared.core.domain import Domain
 
-    from bot import rasa_patches
-
-    rasa_patches.apply("all")
     domain = Domain.load(str(PROJECT / "domain.yml"))
     agent = Agent.load(
         str(model),

@@ -1,8 +1,11 @@
-"""The changes to Rasa in bot/rasa_patches.py: they still fit Rasa, and they work."""
+"""The changes to Rasa in bot/rasa_patches: they still fit Rasa, and they work."""
 
 from __future__ import annotations
 
 import inspect
+import json
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import jsonschema
@@ -11,6 +14,8 @@ import rasa
 from aiohttp import web
 from rasa.core import run
 from rasa.core.actions.action import RemoteAction
+from rasa.engine.storage.storage import ModelMetadata
+from rasa.nlu.extractors import extractor
 from rasa.nlu.utils.spacy_utils import SpacyNLP
 from rasa.shared.core import events
 from rasa.shared.core.events import Event
@@ -19,7 +24,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot import rasa_patches
 from bot.understanding.language import DEFAULT_OUTPUT_DIR
-from tests.assistant import run_coroutine
+from tests.assistant import MODEL, PROJECT_DIR, run_coroutine
 
 GOOD_REPLY = {
     "events": [{"event": "slot", "name": "relationship", "value": "neighbour"}],
@@ -40,6 +45,7 @@ def patched(monkeypatch):
         (run, "close_resources"),
         (SpacyNLP, "load_model"),
         (Event, "resolve_by_type"),
+        (ModelMetadata, "from_dict"),
     ]:
         # As stored (a staticmethod stays one), so undoing puts back Rasa's own.
         monkeypatch.setattr(owner, name, vars(owner)[name])
@@ -86,6 +92,24 @@ def test_rasa_finds_an_event_class_by_walking_every_subclass():
     assert list(inspect.signature(Event.resolve_by_type).parameters) == ["type_name", "default"]
     assert "all_subclasses(Event)" in inspect.getsource(Event.resolve_by_type)
     assert "Event.resolve_by_type(event_name, default)" in inspect.getsource(Event.from_parameters)
+
+
+def test_thinc_probes_for_tensorflow_when_it_is_imported():
+    import thinc.compat
+
+    assert "import tensorflow\n" in inspect.getsource(thinc.compat)
+
+
+def test_rasas_entity_extractor_imports_its_training_utilities_whole():
+    source = inspect.getsource(extractor)
+    assert "import rasa.utils.train_utils\n" in source
+    assert "from rasa.utils.train_utils import" not in source
+
+
+def test_rasa_resolves_the_training_graph_when_it_reads_a_models_metadata():
+    assert isinstance(vars(ModelMetadata)["from_dict"], classmethod)
+    source = inspect.getsource(ModelMetadata.from_dict)
+    assert 'train_schema=GraphSchema.from_dict(serialized["train_schema"])' in source
 
 
 # What each patch does.
@@ -194,7 +218,13 @@ def test_without_the_change_each_node_loads_its_own(monkeypatch):
     assert first.model is not second.model and len(loads) == 2
 
 
-ALL_CHANGES = ["compiled_validator", "connection_pool", "one_spacy_pipeline", "event_types_by_name"]
+ALL_CHANGES = [
+    "without_tensorflow",
+    "compiled_validator",
+    "connection_pool",
+    "one_spacy_pipeline",
+    "event_types_by_name",
+]
 
 
 @pytest.mark.parametrize(
@@ -247,3 +277,71 @@ def test_an_event_name_is_looked_up_once_however_many_events(patched, monkeypatc
     read = [Event.from_parameters(dict(parameters)) for parameters in stored]
     assert all(isinstance(event, events.SlotSet) for event in read)
     assert read[0].value == "neighbour" and walks.count(Event) <= 1
+
+
+# Invented messages: a greeting, signs, danger now, a question about reporting.
+MESSAGES = [
+    "hello",
+    "my neighbour has kept her curtains shut for two weeks and her phone is off",
+    "he is outside her door with a knife right now",
+    "can I tell you about this without giving my name",
+]
+UNDERSTAND = """
+import asyncio, json, sys
+from bot import rasa_patches
+applied = rasa_patches.apply(sys.argv[1])
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+
+async def answers(agent):
+    found = []
+    for number, text in enumerate(json.loads(sys.argv[3])):
+        parse = await agent.parse_message(text)
+        await agent.log_message(UserMessage(text, sender_id=f"invented-{number}"))
+        scores = (await agent.predict_next_for_sender_id(f"invented-{number}"))["scores"]
+        found.append({
+            "intent": parse["intent"]["name"],
+            "confidence": round(parse["intent"]["confidence"], 6),
+            "entities": [(e["entity"], e["value"]) for e in parse["entities"]],
+            "next": max(scores, key=lambda score: score["score"])["action"],
+        })
+    return found
+
+found = asyncio.run(answers(Agent.load(sys.argv[2])))
+loaded = "tensorflow" in sys.modules
+import rasa.utils.train_utils
+rasa.utils.train_utils.check_deprecated_options({})
+print(json.dumps({"applied": applied, "answers": found, "tensorflow_loaded": loaded,
+                  "tensorflow_after_training_code": "tensorflow" in sys.modules}))
+"""
+
+
+def understand(patches: str) -> dict:
+    """Loads the trained model in a new Rasa process with ``patches``; what it makes of MESSAGES."""
+    finished = subprocess.run(
+        [sys.executable, "-c", UNDERSTAND, patches, str(MODEL), json.dumps(MESSAGES)],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def without() -> dict:
+    return understand("without_tensorflow")
+
+
+def test_the_model_answers_the_same_without_tensorflow_loaded(without):
+    shipped = understand("none")
+    assert without["applied"] == ["without_tensorflow"] and shipped["applied"] == []
+    assert without["tensorflow_loaded"] is False
+    assert shipped["tensorflow_loaded"] is True
+    assert without["answers"] == shipped["answers"]
+    assert {answer["intent"] for answer in without["answers"]} >= {"greet", "immediate_danger"}
+
+
+def test_training_code_called_anyway_still_works_and_loads_tensorflow_then(without):
+    assert without["tensorflow_after_training_code"] is True

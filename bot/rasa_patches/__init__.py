@@ -2,11 +2,12 @@
 
 Rasa starts only through ``python -m bot.serve rasa``, which calls
 ``apply()`` before Rasa's command line runs in the same process. Each change
-wraps or replaces the smallest unit that does work for nothing on every
-message, says why, and names the Rasa version it was checked against.
-``tests/bot/test_rasa_patches.py`` fails when the installed Rasa's function
-no longer has the shape the change expects, so an upgrade cannot quietly
-undo one or break one.
+wraps or replaces the smallest unit that does work for nothing (on every
+message, or at every start), says why, and names the Rasa version it was
+checked against. ``tests/bot/rasa_patches/`` fails when the installed Rasa's
+function no longer has the shape the change expects, so an upgrade cannot
+quietly undo one or break one. ``import_hooks`` holds the two changes to
+importing that one of them needs.
 
 ``RASA_PATCHES`` chooses which changes apply (a comma-separated list of
 names, ``all`` by default, ``none`` for Rasa as it ships). It is there so
@@ -18,9 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence, Text
+
+from bot.rasa_patches import import_hooks
 
 # Rasa's keep-alive on the action server (Sanic's KEEP_ALIVE_TIMEOUT) is
 # 5 s. A pooled connection must be given up before the server closes it, or
@@ -37,6 +41,45 @@ class Patch:
     target: Text
     why: Text
     apply: Callable[[], None]
+
+
+def _without_tensorflow() -> None:
+    """Serves without loading TensorFlow, which this model never uses.
+
+    The pipeline (config.yml) has no TensorFlow component, yet TensorFlow
+    was loaded at every start: about 3.5 s of the cold start on 2 cores and
+    340 MB of each Rasa process's 690 MB. Three things loaded it, and this
+    change takes each away only for what a server never runs:
+
+    - spaCy's thinc imports TensorFlow, if it is installed, to offer layers
+      that wrap it; the welfare pipeline has none. thinc is imported here
+      with TensorFlow hidden, and TensorFlow is importable again after.
+    - Rasa's entity extractor module imports ``rasa.utils.train_utils``,
+      whose Keras callbacks import TensorFlow, and calls it only in
+      training. It is loaded on first use instead, so if anything does
+      call it, it loads then, TensorFlow with it, and works.
+    - ``ModelMetadata.from_dict`` resolves every class of the model's
+      training graph (its recipe validator imports DIET and TED, both
+      TensorFlow). A server only runs the prediction graph, and nothing in
+      Rasa's server reads ``train_schema``, so it is left empty.
+
+    Must run before anything imports Rasa or spaCy; run later (as in the
+    tests' own process), the first two parts find their modules imported
+    and leave them be.
+    """
+    if "thinc.compat" not in sys.modules:
+        with import_hooks.hidden("tensorflow"):
+            import thinc.compat  # noqa: F401 - imported for its probe of TensorFlow
+    import_hooks.load_on_first_use("rasa.utils.train_utils")
+
+    from rasa.engine.storage.storage import ModelMetadata
+
+    original = ModelMetadata.from_dict.__func__
+
+    def from_dict(cls: Any, serialized: Dict[Text, Any]) -> ModelMetadata:
+        return original(cls, {**serialized, "train_schema": {"nodes": {}}})
+
+    ModelMetadata.from_dict = classmethod(from_dict)
 
 
 def _compiled_action_validator() -> None:
@@ -195,6 +238,13 @@ def _event_types_by_name() -> None:
 
 
 PATCHES: Sequence[Patch] = (
+    # First: it must run before the others import Rasa.
+    Patch(
+        name="without_tensorflow",
+        target="rasa.engine.storage.storage.ModelMetadata.from_dict",
+        why="TensorFlow, which the model never uses, is not loaded",
+        apply=_without_tensorflow,
+    ),
     Patch(
         name="compiled_validator",
         target="rasa.core.actions.action.RemoteAction._validate_action_result",
