@@ -53,6 +53,9 @@ def test_signs_described_then_a_report_stored_with_a_reference(assistant, store)
     receipt = chat.say("/affirm")
     assert said(receipt, "utter_concern_received")
     reference, phrase = RECEIPT.search(receipt).groups()
+    # Each on a line of its own, to be copied down without the words around it.
+    assert re.search(rf"^Your reference is {reference}$", receipt, re.MULTILINE)
+    assert re.search(rf"^Your follow-up phrase is: {phrase}$", receipt, re.MULTILINE)
     assert "999" in receipt and "101" in receipt
     record = store.review.read(reference, actor="pytest", reason="test check")
     assert record["noticed"] == "she looks frightened when he comes home (invented)"
