@@ -2,7 +2,12 @@
 
 Run by `make check` (after Rasa's own validation) in a few seconds, with no
 training. Each problem is reported as ``file:line: what is wrong`` in plain
-words. The rules, and why:
+words. The replies of every language in ``data/languages.yml`` (English in
+domain.yml, the others in data/<code>/responses.yml) are held to the same
+rules, except reading ease, which is scored for English only. The rules, and why:
+
+- every language: it has every reply the English has and no other, with the
+  same button payloads, so no language loses a safety message or a step;
 
 - phone numbers: only the verified numbers (VERIFIED_NUMBERS) may appear in a
   response, the agency list or the website; no web addresses in responses;
@@ -38,6 +43,7 @@ import textstat
 from ruamel.yaml import YAML
 
 from bot.content_rules import ADVICE_PATH, DANGER_PATH, NUMBER, VERIFIED_NUMBERS
+from bot.languages import ENGLISH, Language, LanguageFileError, load_languages
 
 PROJECT = Path(__file__).resolve().parent.parent
 WEB_ADDRESS = re.compile(r"https?://|www\.|\.(?:co\.uk|com|org|gov\.uk)\b", re.IGNORECASE)
@@ -65,6 +71,15 @@ class Problem:
         return f"{self.path}:{self.line}: {self.message}"
 
 
+@dataclass
+class Replies:
+    """One language's replies: the responses section of its file."""
+
+    language: Language
+    path: Path
+    responses: dict
+
+
 class Content:
     """The content files, read with line numbers."""
 
@@ -73,6 +88,17 @@ class Content:
         self.yaml = YAML(typ="rt")
         self.domain_path = root / "domain.yml"
         self.domain = self.load(self.domain_path)
+        self.languages = load_languages(root / "data" / "languages.yml")
+        self.replies: List[Replies] = []
+        self.missing: List[Language] = []
+        for language in self.languages.values():
+            path = language.responses_file(root)
+            if not path.exists():
+                self.missing.append(language)
+                continue
+            source = self.domain if language.code == ENGLISH else self.load(path) or {}
+            self.replies.append(Replies(language, path, source.get("responses") or {}))
+        self.english = self.replies[0]
 
     def load(self, path: Path):
         with path.open(encoding="utf-8") as stream:
@@ -81,10 +107,9 @@ class Content:
     def rel(self, path: Path) -> Path:
         return path.relative_to(self.root)
 
-    def responses(self) -> Iterator[Tuple[str, int, int, str]]:
-        """Yields (name, variation number, line, text) for every response variation."""
-        responses = self.domain.get("responses") or {}
-        for name, variations in responses.items():
+    def responses(self, replies: Replies | None = None) -> Iterator[Tuple[str, int, int, str]]:
+        """Yields (name, variation number, line, text) for every variation (English by default)."""
+        for name, variations in (replies or self.english).responses.items():
             for number, variation in enumerate(variations or [], start=1):
                 line = variations.lc.item(number - 1)[0] + 1
                 yield name, number, line, str(variation.get("text") or "")
@@ -102,19 +127,21 @@ def where(name: str, number: int) -> str:
 
 def check_numbers(content: Content) -> Iterator[Problem]:
     """Only verified numbers in responses, agencies and the demo page; no web addresses."""
-    domain = content.rel(content.domain_path)
-    for name, number, line, text in content.responses():
-        for found in set(NUMBER.findall(text)) - VERIFIED_NUMBERS:
-            yield Problem(
-                domain,
-                line,
-                f"{where(name, number)} gives the number {found!r}, which is not on the "
-                "verified list. Only these may be given: " + ", ".join(sorted(VERIFIED_NUMBERS)),
-            )
-        if WEB_ADDRESS.search(text):
-            yield Problem(
-                domain, line, f"{where(name, number)} gives a web address: responses may not."
-            )
+    for replies in content.replies:
+        path = content.rel(replies.path)
+        for name, number, line, text in content.responses(replies):
+            for found in set(NUMBER.findall(text)) - VERIFIED_NUMBERS:
+                yield Problem(
+                    path,
+                    line,
+                    f"{where(name, number)} gives the number {found!r}, which is not on the "
+                    "verified list. Only these may be given: "
+                    + ", ".join(sorted(VERIFIED_NUMBERS)),
+                )
+            if WEB_ADDRESS.search(text):
+                yield Problem(
+                    path, line, f"{where(name, number)} gives a web address: responses may not."
+                )
     for path in (content.root / "data" / "agencies.yml",):
         if not path.exists():
             continue
@@ -130,26 +157,69 @@ def check_numbers(content: Content) -> Iterator[Problem]:
 
 
 def check_999_and_101(content: Content) -> Iterator[Problem]:
-    """Danger and advice responses keep 999 and 101 in every variation."""
-    domain = content.rel(content.domain_path)
-    seen: Set[str] = set()
-    for name, number, line, text in content.responses():
-        seen.add(name)
-        if name in DANGER_PATH and "999" not in text:
-            yield Problem(
-                domain,
-                line,
-                f"{where(name, number)} has lost its 999: every message on the danger path "
-                "must tell people to call 999 if anyone is in danger.",
-            )
-        if name in ADVICE_PATH and "101" not in text:
-            yield Problem(
-                domain,
-                line,
-                f"{where(name, number)} has lost its 101: every advice message must give 101.",
-            )
-    for name in sorted(set(DANGER_PATH) - seen):
-        yield Problem(domain, 1, f"{name} is missing: it is on the danger path and must exist.")
+    """Danger and advice responses keep 999 and 101 in every variation, in every language."""
+    for replies in content.replies:
+        path = content.rel(replies.path)
+        seen: Set[str] = set()
+        for name, number, line, text in content.responses(replies):
+            seen.add(name)
+            if name in DANGER_PATH and "999" not in text:
+                yield Problem(
+                    path,
+                    line,
+                    f"{where(name, number)} has lost its 999: every message on the danger path "
+                    "must tell people to call 999 if anyone is in danger.",
+                )
+            if name in ADVICE_PATH and "101" not in text:
+                yield Problem(
+                    path,
+                    line,
+                    f"{where(name, number)} has lost its 101: every advice message must give 101.",
+                )
+        for name in sorted(set(DANGER_PATH) - seen):
+            yield Problem(path, 1, f"{name} is missing: it is on the danger path and must exist.")
+
+
+def check_every_language_says_everything(content: Content) -> Iterator[Problem]:
+    """Each language has every reply the English has, no other, and the same buttons."""
+    for language in content.missing:
+        yield Problem(
+            content.rel(content.root / "data" / "languages.yml"),
+            1,
+            f"{language.english_name} ({language.code}) has no replies: "
+            f"{content.rel(language.responses_file(content.root))} is missing.",
+        )
+    english = content.english.responses
+    for replies in content.replies[1:]:
+        path, named = content.rel(replies.path), replies.language.english_name
+        for name in english:
+            if name not in replies.responses:
+                yield Problem(
+                    path,
+                    1,
+                    f"{name} is missing: the English has it, so the {named} must have it too.",
+                )
+        for name, variations in replies.responses.items():
+            line = replies.responses.lc.key(name)[0] + 1
+            if name not in english:
+                yield Problem(path, line, f"{name} is not a reply the English has.")
+            elif payloads(variations) != payloads(english[name]):
+                yield Problem(
+                    path,
+                    line,
+                    f"{name}: its buttons must send the same payloads as the English "
+                    f"({', '.join(sorted(payloads(english[name]))) or 'none'}); "
+                    "translate only their titles.",
+                )
+
+
+def payloads(variations) -> Set[str]:
+    """Returns every button payload of a reply's variations."""
+    return {
+        str(button.get("payload", ""))
+        for variation in variations or []
+        for button in variation.get("buttons") or []
+    }
 
 
 def action_arguments(actions_dir: Path) -> Dict[str, Set[str]]:
@@ -182,50 +252,54 @@ def responses_named_in(actions_dir: Path) -> Set[str]:
 
 def check_placeholders(content: Content) -> Iterator[Problem]:
     """Each {placeholder} names a slot or a value the sending action passes."""
-    domain = content.rel(content.domain_path)
     slots = content.slots() | FILLED_BY_ACTIONS_ALWAYS
     passed = action_arguments(content.root / "actions")
-    for name, number, line, text in content.responses():
-        for placeholder in PLACEHOLDER.findall(text):
-            if placeholder not in slots and placeholder not in passed.get(name, set()):
-                known = ", ".join(sorted(slots | passed.get(name, set())))
-                yield Problem(
-                    domain,
-                    line,
-                    f"{where(name, number)} uses {{{placeholder}}}, which nothing fills: "
-                    f"check the spelling (known: {known}).",
-                )
+    for replies in content.replies:
+        for name, number, line, text in content.responses(replies):
+            for placeholder in PLACEHOLDER.findall(text):
+                if placeholder not in slots and placeholder not in passed.get(name, set()):
+                    known = ", ".join(sorted(slots | passed.get(name, set())))
+                    yield Problem(
+                        content.rel(replies.path),
+                        line,
+                        f"{where(name, number)} uses {{{placeholder}}}, which nothing fills: "
+                        f"check the spelling (known: {known}).",
+                    )
 
 
 def check_button_payloads(content: Content) -> Iterator[Problem]:
     """A payload's braces are doubled, so Rasa sends them rather than filling them."""
-    domain = content.rel(content.domain_path)
-    for name, variations in (content.domain.get("responses") or {}).items():
-        for number, variation in enumerate(variations or [], start=1):
-            for index, button in enumerate(variation.get("buttons") or []):
-                payload = str(button.get("payload", ""))
-                if set(payload.replace("{{", "").replace("}}", "")) & {"{", "}"}:
-                    line = variation["buttons"].lc.item(index)[0] + 1
-                    yield Problem(
-                        domain,
-                        line,
-                        f"{where(name, number)}: the button {button.get('title')!r} has a "
-                        "single brace in its payload, which Rasa reads as a placeholder: "
-                        "write {{ and }}.",
-                    )
+    for replies in content.replies:
+        for name, variations in replies.responses.items():
+            for number, variation in enumerate(variations or [], start=1):
+                for index, button in enumerate(variation.get("buttons") or []):
+                    payload = str(button.get("payload", ""))
+                    if set(payload.replace("{{", "").replace("}}", "")) & {"{", "}"}:
+                        yield Problem(
+                            content.rel(replies.path),
+                            variation["buttons"].lc.item(index)[0] + 1,
+                            f"{where(name, number)}: the button {button.get('title')!r} has a "
+                            "single brace in its payload, which Rasa reads as a placeholder: "
+                            "write {{ and }}.",
+                        )
 
 
 def check_length_and_reading_ease(content: Content) -> Iterator[Problem]:
-    """Responses fit a screen and read as plain English."""
+    """Responses fit a screen in every language, and read as plain English.
+
+    The reading-ease formula is English's; a translator judges the others.
+    """
+    for replies in content.replies:
+        for name, number, line, text in content.responses(replies):
+            if len(text) > MAX_CHARACTERS:
+                yield Problem(
+                    content.rel(replies.path),
+                    line,
+                    f"{where(name, number)} is {len(text)} characters long: more than a "
+                    f"screenful in the chat widget ({MAX_CHARACTERS}). Shorten it or split it.",
+                )
     domain = content.rel(content.domain_path)
     for name, number, line, text in content.responses():
-        if len(text) > MAX_CHARACTERS:
-            yield Problem(
-                domain,
-                line,
-                f"{where(name, number)} is {len(text)} characters long: more than a screenful "
-                f"in the chat widget ({MAX_CHARACTERS}). Shorten it or split it.",
-            )
         words = PLACEHOLDER.sub("", text).split()
         if len(words) >= MIN_WORDS_TO_SCORE:
             score = textstat.flesch_reading_ease(" ".join(words))
@@ -307,7 +381,7 @@ def check_responses_in_use(content: Content) -> Iterator[Problem]:
     used.update(responses_named_in(content.root / "actions"))
     for spec in (content.domain.get("forms") or {}).values():
         used.update(f"utter_ask_{slot}" for slot in (spec or {}).get("required_slots") or [])
-    responses = content.domain.get("responses") or {}
+    responses = content.english.responses
     domain = content.rel(content.domain_path)
     for name in responses:
         if name not in used:
@@ -321,6 +395,7 @@ def check_responses_in_use(content: Content) -> Iterator[Problem]:
 CHECKS = (
     check_numbers,
     check_999_and_101,
+    check_every_language_says_everything,
     check_placeholders,
     check_button_payloads,
     check_length_and_reading_ease,
@@ -331,7 +406,10 @@ CHECKS = (
 
 def problems_in(root: Path) -> List[Problem]:
     """Returns every problem found in the content under ``root``."""
-    content = Content(root)
+    try:
+        content = Content(root)
+    except LanguageFileError as error:
+        return [Problem(Path("data/languages.yml"), 1, str(error).split(": ", 1)[-1])]
     found: List[Problem] = []
     for check in CHECKS:
         found.extend(check(content))

@@ -143,9 +143,12 @@ def test_a_response_nothing_says_is_caught(copy):
     domain = copy / "domain.yml"
     text = domain.read_text()
     domain.write_text(text + "\n  utter_said_by_nobody:\n    - text: Nobody says this.\n")
-    [(path, line, message)] = problems(copy)
+    # A new English reply is also one the Polish lacks, until it is translated.
+    [(polish, _, missing), (path, line, message)] = problems(copy)
     assert path == "domain.yml" and line == len(text.splitlines()) + 2
     assert "utter_said_by_nobody is never said" in message
+    assert polish == "data/pl/responses.yml"
+    assert missing.startswith("utter_said_by_nobody is missing: the English has it")
 
 
 def test_a_single_brace_in_a_button_payload_is_caught(copy):
@@ -160,3 +163,76 @@ def test_a_single_brace_in_a_button_payload_is_caught(copy):
     assert [(path, at) for path, at, message in found if "single brace" in message] == [
         ("domain.yml", line - 1)
     ]
+
+
+# Every language is held to the same rules (issue 15): here the Polish replies.
+
+
+def test_an_invented_number_in_a_polish_reply_is_caught(copy):
+    polish = copy / "data" / "pl" / "responses.yml"
+    replace(polish, "zadzwoń od razu pod 999.", "zadzwoń od razu pod 999 albo 0800 123 4567.")
+    [(path, line, message)] = problems(copy)
+    assert (path, line) == (
+        "data/pl/responses.yml",
+        line_of_variation(polish, "utter_immediate_danger"),
+    )
+    assert "'0800 123 4567'" in message and "verified list" in message
+
+
+def test_a_polish_danger_reply_without_999_is_caught(copy):
+    polish = copy / "data" / "pl" / "responses.yml"
+    replace(polish, "zadzwoń od razu pod 999.", "zadzwoń od razu po pomoc.")
+    replace(
+        polish,
+        "zadzwoń pod 999 z telefonu komórkowego, wysłuchaj",
+        "zadzwoń z telefonu komórkowego, wysłuchaj",
+    )
+    [(path, line, message)] = problems(copy)
+    assert (path, line) == (
+        "data/pl/responses.yml",
+        line_of_variation(polish, "utter_immediate_danger"),
+    )
+    assert "lost its 999" in message
+
+
+def test_a_reply_the_english_has_and_the_polish_lacks_is_caught(copy):
+    polish = copy / "data" / "pl" / "responses.yml"
+    text = polish.read_text(encoding="utf-8")
+    start = text.index("  utter_ask_anything_else:")
+    polish.write_text(text[:start] + text[text.index("  utter_ask_what_else:") :], encoding="utf-8")
+    [(path, _, message)] = problems(copy)
+    assert path == "data/pl/responses.yml"
+    assert message.startswith("utter_ask_anything_else is missing: the English has it")
+
+
+def test_a_polish_danger_reply_missing_altogether_is_caught_by_both_rules(copy):
+    polish = copy / "data" / "pl" / "responses.yml"
+    replace(polish, "  utter_immediate_danger:", "  utter_immediate_dangr:")
+    messages = sorted(message for _, _, message in problems(copy))
+    assert messages == [
+        "utter_immediate_danger is missing: it is on the danger path and must exist.",
+        "utter_immediate_danger is missing: the English has it, so the Polish must have it too.",
+        "utter_immediate_dangr is not a reply the English has.",
+    ]
+
+
+def test_a_polish_button_that_sends_something_else_is_caught(copy):
+    polish = copy / "data" / "pl" / "responses.yml"
+    line = replace(polish, "payload: /deny", "payload: /affirm")
+    [(path, _, message)] = problems(copy)
+    assert path == "data/pl/responses.yml" and "same payloads as the English" in message
+    assert line > line_of_variation(polish, "utter_ask_anything_else")
+
+
+def test_a_language_listed_without_its_replies_is_caught(copy):
+    (copy / "data" / "pl" / "responses.yml").unlink()
+    [(path, line, message)] = problems(copy)
+    assert (path, line) == ("data/languages.yml", 1)
+    assert "Polish (pl) has no replies" in message
+
+
+def test_a_language_marked_reviewed_without_its_reviewer_is_caught(copy):
+    replace(copy / "data" / "languages.yml", "review: draft", "review: reviewed")
+    [(path, line, message)] = problems(copy)
+    assert (path, line) == ("data/languages.yml", 1)
+    assert message == "'pl' is marked reviewed but names no reviewer"

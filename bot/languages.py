@@ -1,0 +1,84 @@
+"""The languages the assistant speaks, as ``data/languages.yml`` lists them.
+
+English is the assistant's own: its replies are the responses of
+``domain.yml``. Every other language keeps its replies in
+``data/<code>/responses.yml``, so adding one is adding data, never code. Each
+language carries a review state, because a translation nobody qualified has
+checked must not reach a frightened person as if it had been.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Optional
+
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+LANGUAGES_FILE = PROJECT_DIR / "data" / "languages.yml"
+ENGLISH = "en"
+REVIEW_STATES = ("draft", "reviewed")
+
+
+class LanguageFileError(ValueError):
+    """``data/languages.yml`` is not in the shape its header describes."""
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language: its code (ISO 639-1), its own name and its review state."""
+
+    code: str
+    name: str
+    english_name: str
+    review: str
+    reviewed_by: Optional[str]
+    reviewed_on: Optional[str]
+
+    @property
+    def reviewed(self) -> bool:
+        """Whether a qualified translator has checked every reply (always, for English)."""
+        return self.review == "reviewed"
+
+    def responses_file(self, project_dir: Path = PROJECT_DIR) -> Path:
+        """Where this language's replies are: domain.yml for English."""
+        if self.code == ENGLISH:
+            return project_dir / "domain.yml"
+        return project_dir / "data" / self.code / "responses.yml"
+
+
+def load_languages(path: Path = LANGUAGES_FILE) -> Dict[str, Language]:
+    """Returns each language by code, English first.
+
+    Raises:
+        LanguageFileError: the file is missing, has no English, or an entry
+            lacks its name or has an unknown review state.
+    """
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise LanguageFileError(f"{path}: cannot be read ({error})") from error
+    entries = content.get("languages") if isinstance(content, dict) else None
+    if not isinstance(entries, dict) or ENGLISH not in entries:
+        raise LanguageFileError(f"{path}: expected a 'languages:' section with '{ENGLISH}'")
+    languages: Dict[str, Language] = {}
+    for code in [ENGLISH, *(code for code in entries if code != ENGLISH)]:
+        entry = entries[code] or {}
+        if not isinstance(code, str) or len(code) != 2 or not code.isalpha():
+            raise LanguageFileError(f"{path}: {code!r} is not a two-letter language code")
+        if not entry.get("name") or entry.get("review") not in REVIEW_STATES:
+            raise LanguageFileError(
+                f"{path}: '{code}' needs a name and a review state ({', '.join(REVIEW_STATES)})"
+            )
+        if entry["review"] == "reviewed" and code != ENGLISH and not entry.get("reviewed_by"):
+            raise LanguageFileError(f"{path}: '{code}' is marked reviewed but names no reviewer")
+        languages[code] = Language(
+            code=code,
+            name=str(entry["name"]),
+            english_name=str(entry.get("english_name") or entry["name"]),
+            review=entry["review"],
+            reviewed_by=entry.get("reviewed_by"),
+            reviewed_on=str(entry["reviewed_on"]) if entry.get("reviewed_on") else None,
+        )
+    return languages
