@@ -11,6 +11,7 @@ import functools
 from pathlib import Path
 from typing import Any, Dict, Iterable, List
 
+from bot.languages import Language, load_languages
 from bot.understanding.phrases import load_warning_signs, read_yaml
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -21,6 +22,12 @@ def warning_sign_labels() -> Dict[str, str]:
     """Returns each canonical warning-sign id with the plain words said back."""
     signs = load_warning_signs(DATA_DIR / "warning_signs.yml")
     return {sign_id: sign["label"] for sign_id, sign in signs.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def languages() -> Dict[str, Language]:
+    """Returns the languages of ``data/languages.yml``, by code."""
+    return load_languages(DATA_DIR / "languages.yml")
 
 
 @functools.lru_cache(maxsize=1)

@@ -11,7 +11,8 @@ from typing import Any, Dict, Optional
 
 from rasa_sdk import Tracker
 
-from actions.content import describe_signs, warning_sign_labels
+from actions.content import describe_signs, languages, warning_sign_labels
+from bot.languages import ENGLISH
 
 # The form's answers, in the order they are shown back in the summary.
 ANSWER_SLOTS = (
@@ -128,9 +129,16 @@ def summary_of(slots: Dict[str, Any]) -> str:
 
 
 def concern_from(slots: Dict[str, Any]) -> Dict[str, Any]:
-    """Returns what is stored for the concern team, from the form's answers."""
+    """Returns what is stored for the concern team, from the form's answers.
+
+    The language is the assistant's own (its ``language`` slot), one of
+    data/languages.yml, else English: what the person wrote is kept in their
+    words, and the team needs to know which language those are in.
+    """
     labels = warning_sign_labels()
+    language = slots.get("language")
     return {
+        "language": language if language in languages() else ENGLISH,
         "noticed": slots.get("concern_details") or "",
         "warning_signs": [labels.get(sign, sign) for sign in slots.get("warning_signs") or []],
         "how_long": slots.get("concern_duration"),

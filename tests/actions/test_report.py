@@ -252,6 +252,18 @@ def test_the_reference_is_given_only_after_the_report_is_stored(store):
     assert all(value is None for value in slot_events(events).values())
 
 
+@pytest.mark.parametrize(
+    "language, stored_as",
+    [("pl", "pl"), ("en", "en"), (None, "en"), ("xx", "en"), ("<script>", "en")],
+)
+def test_the_report_is_tagged_with_the_language_the_assistant_speaks(store, language, stored_as):
+    slots = {**ANSWERS, "report_confirmed": "send", "language": language}
+    dispatcher, _ = run(ActionSubmitConcern(), tracker(slots=slots))
+    [message] = dispatcher.messages
+    stored = store.review.read(message["reference"], actor="pytest", reason="test")
+    assert stored["language"] == stored_as
+
+
 def test_a_database_failure_is_said_plainly_and_a_retry_sends_the_same_answers(store, monkeypatch):
     monkeypatch.setattr(report, "concern_store", unreachable_concern_store)
     slots = {**ANSWERS, "report_confirmed": "send"}

@@ -241,6 +241,30 @@ def test_an_unknown_reference_is_a_plain_page_and_the_try_is_audited(officer, st
     assert (last["action"], last["reference"]) == ("read_refused", "CON-ZZZZ-ZZZZ")
 
 
+def test_the_team_sees_which_language_a_report_is_in(officer, store):
+    polish = store.submissions.submit({**CONCERN, "language": "pl"}).reference
+    older = store.submissions.submit(CONCERN).reference  # made before reports were tagged
+    listed = officer.get("/console/concerns?state=all").text
+    row = {
+        reference: listed[listed.index(reference) :].split("</tr>")[0]
+        for reference in (polish, older)
+    }
+    assert "<td>Polish</td>" in row[polish] and "<td>English</td>" in row[older]
+    opened = officer.post(f"/console/concerns/{polish}", {"reason": "triage"}).text
+    assert "Polish: their words are kept as they wrote them" in opened
+    assert (
+        "arrange an interpreter"
+        not in officer.post(f"/console/concerns/{older}", {"reason": "triage"}).text
+    )
+    exported = officer.post(
+        "/console/export", {"reference": [polish, older], "reason": "case system", "format": "json"}
+    ).json()
+    assert {record["reference"]: record["language"] for record in exported} == {
+        polish: "pl",
+        older: "en",
+    }
+
+
 def test_every_ticked_report_is_exported(officer, store):
     references = [store.submissions.submit(CONCERN).reference for _ in range(20)]
     exported = officer.post(

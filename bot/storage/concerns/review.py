@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Sequence
 
 import sqlalchemy as sa
 
+from bot.languages import ENGLISH
 from bot.storage.concerns.records import Records, UnknownReference
 from bot.storage.concerns.schema import NEW, REVIEWED, additions, concerns
 from bot.storage.concerns.submissions import forget_old_failures
@@ -172,6 +173,8 @@ class Review:
             "reviewed_at": row.reviewed_at.isoformat(timespec="seconds")
             if row.reviewed_at
             else None,
+            # Reports from before reports were tagged were all in English.
+            "language": ENGLISH,
             **content,
             "additions": added,
             "priority": row.priority,

@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
 
+from bot.languages import ENGLISH
 from bot.storage.concerns.records import ConcernStoreError, Records
 from bot.storage.concerns.schema import OUTCOMES, PRIORITIES, REVIEWED, additions, concerns
 
@@ -49,9 +50,10 @@ class Triage:
         """Returns the console's list, newest first: no text anyone wrote, only what was chosen.
 
         Each row: reference, when, the signs (their labels), who the person is
-        to the reporter, whether someone was said to be in danger, whether the
-        reporter may be contacted, how many additions (and whether any came
-        after the triage), and the triage. ``state`` keeps one triage state.
+        to the reporter, the language they wrote in, whether someone was said
+        to be in danger, whether the reporter may be contacted, how many
+        additions (and whether any came after the triage), and the triage.
+        ``state`` keeps one triage state.
         """
         with self.records.transaction() as connection:
             query = sa.select(concerns).order_by(concerns.c.created_at.desc())
@@ -69,6 +71,7 @@ class Triage:
                         "created_at": row.created_at,
                         "warning_signs": list(content.get("warning_signs") or []),
                         "relationship": content.get("relationship"),
+                        "language": content.get("language") or ENGLISH,
                         "in_danger_now": bool(content.get("in_danger_now")),
                         "may_contact": content.get("contact_by") in ("phone", "email"),
                         "additions": len(times),

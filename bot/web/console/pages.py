@@ -24,6 +24,7 @@ import jinja2
 from sanic import Request, response
 from sanic.response import HTTPResponse
 
+from bot.languages import load_languages
 from bot.storage.concerns import ConcernStoreError
 from bot.storage.concerns.sessions import IDLE_LIMIT
 
@@ -101,6 +102,10 @@ def templates() -> jinja2.Environment:
     )
     environment.filters["when"] = when
     environment.filters["ago"] = how_long_ago
+    # Reports are in the reporter's words: the team sees which language.
+    environment.globals["language_words"] = {
+        code: language.english_name for code, language in load_languages().items()
+    }
     return environment
 
 

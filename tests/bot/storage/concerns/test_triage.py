@@ -30,6 +30,13 @@ def test_the_list_shows_what_was_chosen_and_no_words_anyone_wrote(console_store)
     assert (entry["actor"], entry["action"], entry["reason"]) == ("pc.invented", "list", "the list")
 
 
+def test_the_list_says_which_language_each_report_is_in(console_store):
+    console_store.submissions.submit(CONCERN)  # before reports were tagged: English
+    console_store.submissions.submit({**CONCERN, "language": "pl"})
+    rows = console_store.triage.overview(state=None, actor="pc.invented", reason="the list")
+    assert [row["language"] for row in rows] == ["pl", "en"]
+
+
 def test_triage_moves_a_concern_from_new_to_open_to_closed(console_store):
     reference = console_store.submissions.submit(CONCERN).reference
     console_store.triage.decide(
