@@ -31,7 +31,7 @@ import hashlib
 import os
 import sys
 from pathlib import Path
-from typing import List, Mapping, Optional, Sequence
+from typing import Any, List, Mapping, Optional, Sequence
 
 VENV_BIN = Path(sys.executable).parent
 BODY_LIMITS = {"rasa": 1024 * 1024, "actions": 8 * 1024 * 1024}
@@ -105,6 +105,32 @@ def production_problems(service: str, environ: Mapping[str, str]) -> List[str]:
     if service == "public":
         need("WEB_SESSION_SECRET", "conversation ids must be signed with the force's own secret")
         need("WEB_ALLOWED_ORIGINS", "name the force sites that embed the widget")
+        problems += unreviewed_languages(environ)
+    return problems
+
+
+def unreviewed_languages(
+    environ: Mapping[str, str], languages: Optional[Mapping[str, Any]] = None
+) -> List[str]:
+    """Returns a problem for each language offered (RASA_URL_<CODE>) that may not be.
+
+    A translation no qualified translator has reviewed must not reach a
+    frightened person as if it had been (data/languages.yml).
+    """
+    from bot.languages import load_languages
+    from bot.settings import language_servers
+
+    languages = load_languages() if languages is None else languages
+    problems = []
+    for code in sorted(language_servers(environ)):
+        variable = f"RASA_URL_{code.upper()}"
+        if code not in languages or code == "en":
+            problems.append(f"{variable} names no other language of data/languages.yml.")
+        elif not languages[code].reviewed:
+            problems.append(
+                f"{variable} offers {languages[code].english_name}, whose messages are a draft "
+                "(data/languages.yml): a qualified translator must review them first."
+            )
     return problems
 
 

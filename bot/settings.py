@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional, Tuple
+from typing import Dict, Mapping, Optional, Tuple
 
 import sqlalchemy as sa
 from cryptography.fernet import MultiFernet
@@ -136,6 +136,21 @@ class Settings:
         )
         store.create_schema()
         return store
+
+
+def language_servers(environ: Mapping[str, str]) -> Dict[str, Tuple[str, ...]]:
+    """Returns, for each language other than English, the Rasa servers that speak it.
+
+    ``RASA_URL_PL=http://...`` (comma-separated, as ``RASA_URL``) offers Polish
+    with its own assistant; the code is lower-cased. English is ``RASA_URL``.
+    """
+    servers: Dict[str, Tuple[str, ...]] = {}
+    for name, value in environ.items():
+        if name.startswith("RASA_URL_") and len(name) == len("RASA_URL_") + 2:
+            urls = tuple(url.strip().rstrip("/") for url in value.split(",") if url.strip())
+            if urls:
+                servers[name[len("RASA_URL_") :].lower()] = urls
+    return servers
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot import serve
+from bot.languages import load_languages
 from bot.serve import (
     RefusedToStart,
     check_model,
@@ -18,6 +19,7 @@ from bot.serve import (
     model_argument,
     production_problems,
     record_model,
+    unreviewed_languages,
 )
 from bot.settings import STORE_SETTINGS, Settings
 from bot.storage.concerns import metadata
@@ -149,6 +151,44 @@ def test_rasa_reports_nothing_to_its_makers_unless_told_to(model, monkeypatch):
     )
     assert serve.main(["rasa", "--model", str(model)]) is None
     assert started_with == ["false"]
+
+
+def test_in_production_a_language_no_translator_reviewed_is_refused():
+    offered = {**PRODUCTION, "RASA_URL_PL": "http://127.0.0.1:5006"}
+    assert production_problems("public", offered) == [
+        "RASA_URL_PL offers Polish, whose messages are a draft (data/languages.yml): "
+        "a qualified translator must review them first."
+    ]
+    assert production_problems("public", {**offered, "DEPLOYMENT": "development"}) == []
+    assert production_problems("public", {**PRODUCTION, "RASA_URL_XX": "http://127.0.0.1:1"}) == [
+        "RASA_URL_XX names no other language of data/languages.yml."
+    ]
+
+
+def test_a_reviewed_language_may_be_offered(tmp_path):
+    reviewed = tmp_path / "languages.yml"
+    reviewed.write_text(
+        "languages:\n  en:\n    name: English\n    review: reviewed\n"
+        "  pl:\n    name: Polski\n    review: reviewed\n    reviewed_by: An Invented Translator\n",
+        encoding="utf-8",
+    )
+    offered = {**PRODUCTION, "RASA_URL_PL": "http://127.0.0.1:5006"}
+    assert unreviewed_languages(offered, load_languages(reviewed)) == []
+
+
+def test_the_public_service_does_not_start_in_production_with_a_draft_language(tmp_path):
+    environ = {
+        **PRODUCTION,
+        "RASA_URL_PL": "http://127.0.0.1:5006",
+        "CONCERNS_DATA_DIR": str(tmp_path),
+    }
+    finished = start(["-m", "bot.web", "public"], environ)
+    assert finished.returncode == 2 and "Traceback" not in finished.stderr
+    assert finished.stderr.strip().splitlines() == [
+        "Refusing to start public in production:",
+        "  RASA_URL_PL offers Polish, whose messages are a draft (data/languages.yml): "
+        "a qualified translator must review them first.",
+    ]
 
 
 @pytest.mark.parametrize(
