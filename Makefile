@@ -11,6 +11,11 @@ RASA := $(VENV)/bin/rasa
 LANGUAGE_DIR := build/spacy-en-welfare
 MODEL := models/welfare.tar.gz
 TRAINING_DATA := data/nlu data/rules
+# The Polish assistant (issue 15): its own examples and replies, the same rules.
+POLISH_LANGUAGE_DIR := build/spacy-pl-welfare
+POLISH_DOMAIN := build/pl/domain.yml
+POLISH_MODEL := models/welfare-pl.tar.gz
+POLISH_TRAINING_DATA := data/pl/nlu data/rules
 # What starts PostgreSQL, Redis and nginx for `make test` (a test replaces it).
 SERVICES := scripts/services
 
@@ -47,7 +52,20 @@ $(MODEL): $(LANGUAGE_DIR)/.built config.yml domain.yml $(shell find $(TRAINING_D
 	@# Rasa loads only a model whose hash was recorded here (bot/serve.py).
 	$(PY) -m bot.serve record-model $@
 
-train: $(MODEL) ## Train the model (only when data, config or components changed)
+$(POLISH_LANGUAGE_DIR)/.built: $(VENV)/.installed bot/understanding/language.py
+	$(PY) -m bot.understanding.language $(POLISH_LANGUAGE_DIR) --language pl
+	touch $@
+
+$(POLISH_DOMAIN): $(VENV)/.installed domain.yml data/pl/responses.yml data/languages.yml bot/languages.py
+	$(PY) -m bot.languages domain pl $@
+
+$(POLISH_MODEL): $(POLISH_LANGUAGE_DIR)/.built $(POLISH_DOMAIN) data/pl/config.yml $(shell find $(POLISH_TRAINING_DATA) -name '*.yml') $(wildcard bot/understanding/*.py)
+	$(RASA) train --data $(POLISH_TRAINING_DATA) --config data/pl/config.yml \
+		--domain $(POLISH_DOMAIN) --fixed-model-name welfare-pl --out models
+	touch $@
+	$(PY) -m bot.serve record-model $@
+
+train: $(MODEL) $(POLISH_MODEL) ## Train the models, English and Polish (only when data, config or components changed)
 
 check: $(VENV)/.installed ## Check the content: Rasa's validation, safety, plain English
 	$(PY) scripts/validate.py --data $(TRAINING_DATA)
@@ -78,9 +96,11 @@ test: check lint train browser ## Every check: validation, training, pytest, bro
 	$(MAKE) --no-print-directory evaluate
 	$(PY) scripts/bench.py --smoke
 
-evaluate: train ## Score understanding on the blind and held-out sets (results/understanding/)
+evaluate: train ## Score understanding on the blind and held-out sets, English and Polish (results/understanding/)
 	$(PY) scripts/evaluate.py --model $(MODEL) --blind tests/nlu_blind.yml \
 		--holdout tests/nlu_holdout.yml --out results/understanding
+	$(PY) scripts/evaluate.py --language pl --model $(POLISH_MODEL) \
+		--blind tests/nlu_blind_pl.yml --out results/understanding/pl
 
 # A previous commit's model, built and scored with that commit's own code (its
 # components and phrase files), on today's sets: the "before" of a change.

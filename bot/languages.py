@@ -9,9 +9,11 @@ checked must not reach a frightened person as if it had been.
 
 from __future__ import annotations
 
+import argparse
+import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Any, Dict, Optional, Sequence
 
 import yaml
 
@@ -82,3 +84,44 @@ def load_languages(path: Path = LANGUAGES_FILE) -> Dict[str, Language]:
             reviewed_on=str(entry["reviewed_on"]) if entry.get("reviewed_on") else None,
         )
     return languages
+
+
+def language_domain(language: Language, project_dir: Path = PROJECT_DIR) -> Dict[str, Any]:
+    """Returns the domain of ``language``'s assistant: the English one, its replies and code.
+
+    Intents, slots, forms and actions are the English assistant's, so every
+    rule, form and safety path is the same in every language; only the
+    replies and the ``language`` slot (which tags reports) differ.
+    """
+    domain = yaml.safe_load((project_dir / "domain.yml").read_text(encoding="utf-8"))
+    if language.code != ENGLISH:
+        replies = yaml.safe_load(language.responses_file(project_dir).read_text(encoding="utf-8"))
+        domain["responses"] = replies["responses"]
+    domain["slots"]["language"]["initial_value"] = language.code
+    return domain
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Writes a language's domain: ``python -m bot.languages domain pl build/pl/domain.yml``."""
+    parser = argparse.ArgumentParser(description="Writes a language's Rasa domain.")
+    parser.add_argument("what", choices=["domain"])
+    parser.add_argument("code")
+    parser.add_argument("out", type=Path)
+    args = parser.parse_args(argv)
+    try:
+        language = load_languages()[args.code]
+    except (LanguageFileError, KeyError) as problem:
+        print(f"No such language in data/languages.yml: {problem}", file=sys.stderr)
+        return 2
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    written = yaml.safe_dump(language_domain(language), allow_unicode=True, sort_keys=False)
+    args.out.write_text(
+        "# Written by `python -m bot.languages domain`: edit domain.yml and "
+        f"{language.responses_file().relative_to(PROJECT_DIR)} instead.\n" + written,
+        encoding="utf-8",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

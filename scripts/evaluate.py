@@ -7,6 +7,9 @@ Two sets, never trained on:
 * ``tests/nlu_blind.yml``, written from ``docs/meanings.md`` alone by someone
   who never saw ``data/``. Its figures are the ones the project reports.
 
+``--language pl`` scores the Polish assistant on ``tests/nlu_blind_pl.yml``,
+written the same way, against the Polish targets and floors (``blind_pl``).
+
 For each set: intent macro-F1; the F1 of ``warning_sign`` values (canonical
 ids, per message); ``immediate_danger`` recall; false alarms (the share of
 other messages that got ``immediate_danger``, so the 999-first answer), and
@@ -60,6 +63,13 @@ TARGETS = {
         "warning_sign_f1": (">=", 0.90),
         "immediate_danger_recall": (">=", 1.0),
     },
+    # Polish (issue 15), on tests/nlu_blind_pl.yml, written from the meanings alone.
+    "blind_pl": {
+        "intent_macro_f1": (">=", 0.92),
+        "warning_sign_f1": (">=", 0.90),
+        "immediate_danger_recall": (">=", 1.0),
+        "false_alarm_rate": ("<=", 0.02),
+    },
 }
 # What the model reached on the blind set when these were last raised
 # (closing note of issue 10). `make test` fails below them; raise them when
@@ -73,6 +83,15 @@ FLOORS = {
         "false_alarms_police_matters_or_past_shouting": ("<=", 0),
     },
     "holdout": TARGETS["holdout"],
+    # The first Polish model: examples only, no Polish phrase files or safety
+    # cues yet (stop 34), so below its targets; nothing may make it worse.
+    "blind_pl": {
+        "intent_macro_f1": (">=", 0.919),
+        "warning_sign_f1": (">=", 0.874),
+        "immediate_danger_recall": (">=", 0.926),
+        "false_alarm_rate": ("<=", 0.0121),
+        "false_alarms_police_matters_or_past_shouting": ("<=", 2),
+    },
 }
 REPORTED = (
     "intent_macro_f1",
@@ -263,8 +282,9 @@ def main(argv: Sequence[str] = None) -> int:
     """Prints the figures and returns 1 if any is below its floor."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, required=True)
-    parser.add_argument("--holdout", type=Path, required=True)
+    parser.add_argument("--holdout", type=Path, help="required for English")
     parser.add_argument("--blind", type=Path, required=True)
+    parser.add_argument("--language", default="en", help="whose targets and floors (en, pl)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--report-only", action="store_true", help="print, judge nothing")
     parser.add_argument("--cross-validate", type=int, metavar="K", help="also K-fold on data/")
@@ -272,7 +292,13 @@ def main(argv: Sequence[str] = None) -> int:
     # Rasa logs each parsed message's text at debug level: keep it out.
     configure_structlog(logging.WARNING)
     args.out.mkdir(parents=True, exist_ok=True)
-    sets = {"blind": args.blind, "holdout": args.holdout}
+    if args.language == "en":
+        if args.holdout is None:
+            parser.error("--holdout is required for English")
+        sets = {"blind": args.blind, "holdout": args.holdout}
+    else:
+        # Another language has its blind set only: no hand wrote it a held-out set.
+        sets = {f"blind_{args.language}": args.blind}
     results = asyncio.run(evaluate_all(args.model, sets, args.out))
 
     below_floor = False

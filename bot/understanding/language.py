@@ -18,7 +18,9 @@ pipeline is made from code and data in this repository:
   signs that it is past).
 
 Run ``python -m bot.understanding.language [output_dir]``; ``make`` does it when a phrase
-file changes. Rasa's ``SpacyNLP`` loads the result from ``config.yml``.
+file changes. Rasa's ``SpacyNLP`` loads the result from ``config.yml``. With
+``--language pl`` it builds another language's pipeline: for now its tokenizer
+alone (``build_tokenizer_only``), loaded from ``data/pl/config.yml``.
 """
 
 from __future__ import annotations
@@ -129,13 +131,27 @@ def build_pipeline(
     return nlp
 
 
+def build_tokenizer_only(code: str) -> Language:
+    """Returns spaCy's blank pipeline for another language: its tokenizer, no phrases yet.
+
+    The phrase files above are English, and their compiler knows English
+    forms; until a language has its own, its assistant understands from its
+    example phrases alone (data/<code>/nlu/).
+    """
+    nlp = spacy.blank(code)
+    nlp.meta["name"] = f"{code}_welfare"
+    nlp.meta["description"] = "Built from this repository by bot/understanding/language.py"
+    return nlp
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Builds the pipeline and saves it; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("output_dir", nargs="?", type=Path, default=DEFAULT_OUTPUT_DIR)
+    parser.add_argument("--language", default="en", help="a code of data/languages.yml")
     args = parser.parse_args(argv)
     try:
-        nlp = build_pipeline()
+        nlp = build_pipeline() if args.language == "en" else build_tokenizer_only(args.language)
     except PhraseFileError as error:
         print(f"Cannot build the language pipeline: {error}", file=sys.stderr)
         return 1

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
-from bot.languages import LanguageFileError, load_languages
+from bot.languages import LanguageFileError, language_domain, load_languages
+from bot.languages import main as languages_main
 from tests.assistant import PROJECT_DIR
 
 
@@ -51,3 +53,25 @@ def test_a_file_out_of_shape_is_refused_with_the_reason(tmp_path, entries, compl
     path.write_text("languages:\n" + entries, encoding="utf-8")
     with pytest.raises(LanguageFileError, match=complaint):
         load_languages(path)
+
+
+def test_the_polish_assistant_has_the_english_structure_and_the_polish_replies():
+    languages = load_languages()
+    english, polish = (language_domain(languages[code]) for code in ("en", "pl"))
+    for part in ("intents", "entities", "forms", "actions", "session_config"):
+        assert polish[part] == english[part], part
+    assert polish["slots"].keys() == english["slots"].keys()
+    assert polish["responses"].keys() == english["responses"].keys()
+    assert polish["responses"] != english["responses"]
+    assert "999" in polish["responses"]["utter_immediate_danger"][0]["text"]
+    # The slot that tags each report with the language the person wrote in.
+    assert polish["slots"]["language"]["initial_value"] == "pl"
+    assert english["slots"]["language"]["initial_value"] == "en"
+
+
+def test_the_polish_domain_is_written_for_rasa(tmp_path):
+    out = tmp_path / "pl" / "domain.yml"
+    assert languages_main(["domain", "pl", str(out)]) == 0
+    written = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert written == language_domain(load_languages()["pl"])
+    assert languages_main(["domain", "xx", str(tmp_path / "xx.yml")]) == 2
