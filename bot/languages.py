@@ -5,6 +5,9 @@ English is the assistant's own: its replies are the responses of
 ``data/<code>/responses.yml``, so adding one is adding data, never code. Each
 language carries a review state, because a translation nobody qualified has
 checked must not reach a frightened person as if it had been.
+
+``python -m bot.languages domain pl build/pl/domain.yml`` writes a language's
+Rasa domain (``make train`` does): the English structure with its replies.
 """
 
 from __future__ import annotations
@@ -109,10 +112,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("out", type=Path)
     args = parser.parse_args(argv)
     try:
-        language = load_languages()[args.code]
-    except (LanguageFileError, KeyError) as problem:
-        print(f"No such language in data/languages.yml: {problem}", file=sys.stderr)
+        languages = load_languages()
+    except LanguageFileError as problem:
+        print(problem, file=sys.stderr)
         return 2
+    if args.code not in languages:
+        print(f"data/languages.yml has no language {args.code!r}.", file=sys.stderr)
+        return 2
+    language = languages[args.code]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     written = yaml.safe_dump(language_domain(language), allow_unicode=True, sort_keys=False)
     args.out.write_text(
