@@ -60,16 +60,28 @@ def refusal_for(row: Optional[sa.engine.Row], now: dt.datetime) -> Optional[str]
     return None
 
 
-def count_try(connection: sa.engine.Connection, name: str) -> int:
-    """Counts one more try in a row for the account, in the database; returns the count.
+def count_try(connection: sa.engine.Connection, name: str, now: dt.datetime) -> Optional[int]:
+    """Counts one more try in a row, if the account may try now; returns the count, else None.
 
-    Counted in one statement, so tries at the same moment each get their own number.
+    Whether it may try (not disabled, not locked) is decided in the statement
+    that counts. Checked apart, a try could pass the check, wait while another
+    try locked the account (which starts the count again), and then be
+    counted as the first of a new row: a sixth check.
     """
-    connection.execute(
+    counted = connection.execute(
         console_accounts.update()
         .where(console_accounts.c.name == name)
+        .where(console_accounts.c.disabled_at.is_(None))
+        .where(
+            sa.or_(
+                console_accounts.c.locked_until.is_(None),
+                console_accounts.c.locked_until <= now,
+            )
+        )
         .values(failed_tries=console_accounts.c.failed_tries + 1)
-    )
+    ).rowcount
+    if not counted:
+        return None
     return connection.execute(
         sa.select(console_accounts.c.failed_tries).where(console_accounts.c.name == name)
     ).scalar()
@@ -100,11 +112,13 @@ class ConsoleCredentials:
         now = self.records.clock()
         with self.records.transaction() as connection:
             row = account_row(connection, name[:100])
-            refusal, tries = refusal_for(row, now), 0
-            if refusal is None:
-                tries = count_try(connection, row.name)
-                if tries > TRIES_ALLOWED:
-                    refusal = "account locked"
+            tries = count_try(connection, row.name, now) if row is not None else None
+            if tries is None:
+                # Read again: a lock may have been set since the first read.
+                again = account_row(connection, row.name) if row is not None else None
+                refusal = refusal_for(again, now) or "account locked"
+            else:
+                refusal = "account locked" if tries > TRIES_ALLOWED else None
         right = verify(row.password_hash if refusal is None else unknown_name_hash(), password)
         step = self._code_step(row, code) if right and refusal is None else None
         token = None
@@ -138,9 +152,9 @@ class ConsoleCredentials:
                 .join(console_sessions, console_sessions.c.account == console_accounts.c.name)
                 .where(console_sessions.c.token_hash == hash_session(token))
             ).first()
-            if row is None or refusal_for(row, now) is not None:
+            tries = count_try(connection, row.name, now) if row is not None else None
+            if tries is None:
                 raise AccountProblem("Please sign in again.")
-            tries = count_try(connection, row.name)
         right = verify(row.password_hash, current) and tries <= TRIES_ALLOWED
         with self.records.transaction() as connection:
             if not right:

@@ -113,12 +113,17 @@ def test_guessing_the_current_password_counts_towards_the_lock(console_store, au
         console_store.credentials.change_password(token, account.password, NEW_PASSWORD)
 
 
-def test_tries_at_the_same_moment_get_no_more_than_five_checks(console_store, audited, wall):
-    console_store.officers.create("pc.invented", "officer", actor="sup", reason="t")
+@pytest.mark.parametrize("account", [f"pc.invented.{n}" for n in range(5)])
+def test_tries_at_the_same_moment_get_no_more_than_five_checks(
+    console_store, audited, wall, account
+):
+    # A race, so run five times: a try checked before the lock and counted
+    # after it (when the count starts again) was a sixth check in 1 of 10.
+    console_store.officers.create(account, "officer", actor="sup", reason="t")
 
     def guess(number):
         try:
-            console_store.credentials.sign_in("pc.invented", f"guess {number}", "000000")
+            console_store.credentials.sign_in(account, f"guess {number}", "000000")
         except SignInRefused:
             pass
 
