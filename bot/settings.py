@@ -11,7 +11,7 @@ same key.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Mapping, Optional, Tuple
 
@@ -171,6 +171,9 @@ class WebSettings:
     # Where every worker and web server counts the rate limits together. Unset:
     # each worker counts alone (docs/deploy.md).
     limits_redis_url: Optional[str] = None
+    # The other languages offered, each with its own Rasa servers
+    # (RASA_URL_<CODE>, see language_servers).
+    language_urls: Mapping[str, Tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> WebSettings:
@@ -211,6 +214,7 @@ class WebSettings:
                 if address.strip()
             ),
             limits_redis_url=environ.get("WEB_LIMITS_REDIS_URL") or None,
+            language_urls=language_servers(environ),
         )
 
     def load_session_secret(self) -> bytes:

@@ -1,4 +1,4 @@
-"""What a person's message is sent to Rasa as: typed button titles and slash commands.
+"""What a message is sent to Rasa as (typed button titles, slash commands), and what comes back.
 
 The assistant's buttons are read from ``domain.yml``: their payloads are the
 only "/intent" messages passed through, and their titles, typed, count as a
@@ -8,7 +8,7 @@ press.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from bot.understanding.phrases import read_yaml
 
@@ -78,3 +78,18 @@ def safe_message(
     if text.startswith("/") and text not in payloads:
         return text.lstrip("/").strip() or "?"
     return text
+
+
+def as_replies(rasa_replies: Any) -> List[Dict[str, Any]]:
+    """Returns Rasa's REST replies reduced to text and buttons, the documented shape."""
+    replies = []
+    for reply in rasa_replies if isinstance(rasa_replies, list) else []:
+        if not isinstance(reply, dict) or not isinstance(reply.get("text"), str):
+            continue
+        buttons = [
+            {"title": str(button.get("title", "")), "payload": str(button.get("payload", ""))}
+            for button in reply.get("buttons") or []
+            if isinstance(button, dict)
+        ]
+        replies.append({"text": reply["text"], "buttons": buttons})
+    return replies

@@ -254,3 +254,17 @@ def origin_of(request: Request) -> Optional[str]:
     """Returns the request's Origin header, without a trailing slash."""
     origin = request.headers.get("origin")
     return origin.rstrip("/") if origin else None
+
+
+def own_origin(request: Request, trusted_proxies: Collection[str] = ()) -> str:
+    """Returns this service's own origin as the browser sees it.
+
+    Behind the force's TLS proxy the browser speaks https to the proxy, which
+    says so in X-Forwarded-Proto; believed, like the address, only from it.
+    """
+    scheme = request.scheme
+    if request.ip in trusted_proxies:
+        forwarded = (request.headers.get("x-forwarded-proto") or "").strip().lower()
+        if forwarded in ("http", "https"):
+            scheme = forwarded
+    return f"{scheme}://{request.host}"

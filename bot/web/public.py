@@ -14,7 +14,7 @@ import hashlib
 import logging
 import time
 from pathlib import Path
-from typing import Any, Collection, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import aiohttp
 from sanic import Request, Sanic, response
@@ -23,11 +23,13 @@ from sanic.response import HTTPResponse
 
 from bot.insight.daily import count_now
 from bot.insight.measures import SAFE_DEFAULT as SAFE_DEFAULT_COUNT
+from bot.languages import ENGLISH, load_languages
 from bot.settings import PROJECT_DIR, Settings, WebSettings, make_sqlite_dir
 from bot.storage.conversations import open_conversations
 from bot.web.backends import ActionServerHealth, RasaServers, RasaUnavailable
 from bot.web.conversation_ids import is_conversation_id, new_conversation_id
-from bot.web.messages import button_payloads, button_titles, safe_message
+from bot.web.languages import LanguageReader, language_for, offered_languages
+from bot.web.messages import as_replies, button_payloads, button_titles, safe_message
 from bot.web.protection import (
     SAFE_DEFAULT,
     JSONErrorHandler,
@@ -37,6 +39,7 @@ from bot.web.protection import (
     client_address,
     json_error,
     origin_of,
+    own_origin,
     refuse_unclear_framing,
 )
 
@@ -49,21 +52,6 @@ DOMAIN_FILE = PROJECT_DIR / "domain.yml"
 REQUEST_MAX_SIZE = 64 * 1024
 # Sent to Rasa when a conversation starts, so the person is greeted at once.
 OPENING = "/greet"
-
-
-def as_replies(rasa_replies: Any) -> List[Dict[str, Any]]:
-    """Returns Rasa's REST replies reduced to text and buttons, the documented shape."""
-    replies = []
-    for reply in rasa_replies if isinstance(rasa_replies, list) else []:
-        if not isinstance(reply, dict) or not isinstance(reply.get("text"), str):
-            continue
-        buttons = [
-            {"title": str(button.get("title", "")), "payload": str(button.get("payload", ""))}
-            for button in reply.get("buttons") or []
-            if isinstance(button, dict)
-        ]
-        replies.append({"text": reply["text"], "buttons": buttons})
-    return replies
 
 
 def short_id(sender: str) -> str:
@@ -102,14 +90,29 @@ def create_app(settings: Optional[WebSettings] = None, *, name: str = "welfare_p
             app.ctx.limits_store = None
             app.ctx.chat_limiter = RateLimiter(chat_limit)
             app.ctx.session_limiter = RateLimiter(session_limit)
+        languages = load_languages()
+        app.ctx.offered = offered_languages(settings.language_urls, languages)
+        for code in set(settings.language_urls) - set(app.ctx.offered):
+            logger.warning("RASA_URL_%s names no language of data/languages.yml", code.upper())
+        # Every language's buttons send the English payloads (`make check`);
+        # typed titles are each language's own.
         app.ctx.payloads = button_payloads(DOMAIN_FILE)
-        app.ctx.titles = button_titles(DOMAIN_FILE)
+        app.ctx.titles = {
+            code: button_titles(languages[code].responses_file()) for code in app.ctx.offered
+        }
+        app.ctx.reader = LanguageReader.from_examples(list(app.ctx.offered))
         # One pool of connections to the servers behind for the life of the worker.
         app.ctx.connections = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=settings.rasa_timeout),
             connector=aiohttp.TCPConnector(limit=100),
         )
-        app.ctx.rasa = RasaServers(settings.rasa_urls, app.ctx.connections)
+        app.ctx.rasa = {
+            code: RasaServers(
+                settings.rasa_urls if code == ENGLISH else settings.language_urls[code],
+                app.ctx.connections,
+            )
+            for code in app.ctx.offered
+        }
         # The daily counts (bot/insight) say how often people got the safe
         # answer; the engine connects only when one is counted.
         counts_settings = Settings.from_env()
@@ -164,9 +167,24 @@ def create_app(settings: Optional[WebSettings] = None, *, name: str = "welfare_p
         client = client_address(request, settings.trusted_proxies)
         if not await app.ctx.session_limiter.admit(client):
             return json_error("Too many new conversations. Please wait a minute.", 429)
+        # The widget's language menu may have been used before the first message.
+        try:
+            body = request.json if request.body else None
+        except InvalidUsage:
+            return json_error("The request must be JSON.", 400)
+        chosen = body.get("language") if isinstance(body, dict) else None
+        language = chosen if chosen in app.ctx.offered else ENGLISH
         sender = new_conversation_id(app.ctx.secret)
-        replies = await ask_rasa(app, sender, OPENING)
-        return response.json({"sender": sender, "replies": replies})
+        replies = await ask_rasa(app, sender, OPENING, language)
+        return response.json(
+            {
+                "sender": sender,
+                "replies": replies,
+                "language": language,
+                "languages": [offered.as_json() for offered in app.ctx.offered.values()],
+            },
+            headers={"Content-Language": language},
+        )
 
     @app.route("/api/chat", methods=["POST", "OPTIONS"])
     async def chat(request: Request) -> HTTPResponse:
@@ -193,20 +211,23 @@ def create_app(settings: Optional[WebSettings] = None, *, name: str = "welfare_p
             )
         if not message.strip():
             return json_error("The message is empty.", 400)
-        replies = await ask_rasa(
-            app, sender, safe_message(message, app.ctx.payloads, app.ctx.titles)
-        )
-        return response.json(replies)
+        language = language_for(body, message, app.ctx.offered, app.ctx.reader)
+        sent = safe_message(message, app.ctx.payloads, app.ctx.titles[language])
+        replies = await ask_rasa(app, sender, sent, language)
+        # Sent back as "language" with the next message (bot/web/languages.py).
+        return response.json(replies, headers={"Content-Language": language})
 
-    async def ask_rasa(app: Sanic, sender: str, message: str) -> List[Dict[str, Any]]:
-        """Returns Rasa's replies, or the safe default if it cannot answer."""
+    async def ask_rasa(
+        app: Sanic, sender: str, message: str, language: str
+    ) -> List[Dict[str, Any]]:
+        """Returns the replies of ``language``'s Rasa, or the safe default if it cannot answer."""
         started = time.monotonic()
         replies: List[Dict[str, Any]] = []
         available, outcome = await app.ctx.actions.available()
         if available:
             outcome = "ok"
             try:
-                replies = as_replies(await app.ctx.rasa.send(sender, message))
+                replies = as_replies(await app.ctx.rasa[language].send(sender, message))
             except RasaUnavailable as error:
                 outcome = str(error)
             except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
@@ -217,7 +238,13 @@ def create_app(settings: Optional[WebSettings] = None, *, name: str = "welfare_p
             outcome = "rasa gave no reply"
         elapsed_ms = (time.monotonic() - started) * 1000
         log = logger.info if outcome == "ok" else logger.warning
-        log("chat conversation=%s outcome=%s ms=%.0f", short_id(sender), outcome, elapsed_ms)
+        log(
+            "chat conversation=%s language=%s outcome=%s ms=%.0f",
+            short_id(sender),
+            language,
+            outcome,
+            elapsed_ms,
+        )
         if replies:
             return replies
         # Counted in the background: the person's answer never waits on it.
@@ -252,17 +279,3 @@ def preflight() -> HTTPResponse:
             "Access-Control-Max-Age": "600",
         }
     )
-
-
-def own_origin(request: Request, trusted_proxies: Collection[str] = ()) -> str:
-    """Returns this service's own origin as the browser sees it.
-
-    Behind the force's TLS proxy the browser speaks https to the proxy, which
-    says so in X-Forwarded-Proto; believed, like the address, only from it.
-    """
-    scheme = request.scheme
-    if request.ip in trusted_proxies:
-        forwarded = (request.headers.get("x-forwarded-proto") or "").strip().lower()
-        if forwarded in ("http", "https"):
-            scheme = forwarded
-    return f"{scheme}://{request.host}"

@@ -8,8 +8,7 @@ from types import SimpleNamespace
 import pytest
 from sanic.compat import Header
 
-from bot.web.protection import SharedRateLimiter, client_address
-from bot.web.public import own_origin
+from bot.web.protection import SharedRateLimiter, client_address, own_origin
 from tests.assistant import run_coroutine
 from tests.services import REDIS, service_url
 

@@ -13,9 +13,8 @@ import pytest
 
 from bot.settings import MESSAGE_LIMIT
 from bot.web.conversation_ids import is_conversation_id, new_conversation_id
-from bot.web.messages import button_payloads, safe_message
+from bot.web.messages import as_replies, button_payloads, safe_message
 from bot.web.protection import SAFE_DEFAULT, RateLimiter
-from bot.web.public import as_replies
 from tests.assistant import PROJECT_DIR, said_first, start_web_service
 
 SECRET = "test-only-session-secret"
