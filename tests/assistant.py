@@ -33,6 +33,8 @@ from bot.understanding.phrases import load_warning_signs
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MODEL = PROJECT_DIR / "models" / "welfare.tar.gz"
+# The Polish assistant's model (issue 15), also trained by `make train`.
+POLISH_MODEL = PROJECT_DIR / "models" / "welfare-pl.tar.gz"
 VENV_BIN = Path(sys.executable).parent
 START_TIMEOUT_SECONDS = 180
 
@@ -136,6 +138,7 @@ class Assistant:
         endpoints_file = endpoints or workdir / "endpoints.yml"
         if endpoints is None:
             endpoints_file.write_text(endpoints_with_actions_at(self.actions_url))
+        self.endpoints_file = endpoints_file
         self.env = {
             **os.environ,
             "SANIC_HOST": "127.0.0.1",
@@ -160,28 +163,36 @@ class Assistant:
         }
         self.health = {"actions": f"{self.actions_url}/health"}
         for name, url in zip(self.rasa_names, self.urls, strict=True):
-            # Started as `make run` starts it: bot.serve checks the model's hash.
-            self.commands[name] = [
-                sys.executable,
-                "-m",
-                "bot.serve",
-                "rasa",
-                "--model",
-                str(MODEL),
-                "--enable-api",
-                "--auth-token",
-                self.token,
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                url.rsplit(":", 1)[1],
-                "--endpoints",
-                str(endpoints_file),
-                "--credentials",
-                "credentials.yml",
-            ]
-            self.health[name] = f"{url}/"
+            self.add_rasa(name, url, MODEL)
         self.processes: Dict[str, subprocess.Popen] = {}
+
+    def add_rasa(self, name: str, url: str, model: Path) -> None:
+        """Adds a Rasa server sharing the stores and the action server, to start by name.
+
+        Another language's assistant is one of these with its own model: the
+        conversations are shared, so a conversation can move between them.
+        """
+        # Started as `make run` starts it: bot.serve checks the model's hash.
+        self.commands[name] = [
+            sys.executable,
+            "-m",
+            "bot.serve",
+            "rasa",
+            "--model",
+            str(model),
+            "--enable-api",
+            "--auth-token",
+            self.token,
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            url.rsplit(":", 1)[1],
+            "--endpoints",
+            str(self.endpoints_file),
+            "--credentials",
+            "credentials.yml",
+        ]
+        self.health[name] = f"{url}/"
 
     def start(self, *names: str) -> None:
         """Starts the named servers together and waits until each answers."""
@@ -345,9 +356,16 @@ SIGN_LABELS = {
 # Tests check which response was given, by name, never its wording: the comms
 # team rewords messages freely (docs/content-guide.md).
 DOMAIN = yaml.safe_load((PROJECT_DIR / "domain.yml").read_text(encoding="utf-8"))
+# Each language's replies, by code, for the same checks in that language.
+REPLIES = {
+    "en": DOMAIN["responses"],
+    "pl": yaml.safe_load((PROJECT_DIR / "data/pl/responses.yml").read_text(encoding="utf-8"))[
+        "responses"
+    ],
+}
 
 
-def response_pattern(response: str) -> re.Pattern:
+def response_pattern(response: str, language: str = "en") -> re.Pattern:
     """Returns a pattern for the whole of the named response, any variation, slots filled.
 
     Every word of the variation must be there, in order; each ``{slot}`` may be
@@ -356,7 +374,7 @@ def response_pattern(response: str) -> re.Pattern:
     or another response that shares its first words, does not match.
     """
     alternatives = []
-    for variation in DOMAIN["responses"][response]:
+    for variation in REPLIES[language][response]:
         pieces = re.split(r"\{[A-Za-z_]+\}", variation["text"].strip())
         if not "".join(pieces).strip():
             # "{support_services}" would match any reply at all.
@@ -366,19 +384,19 @@ def response_pattern(response: str) -> re.Pattern:
     return re.compile("|".join(f"(?:{a})" for a in alternatives), re.DOTALL)
 
 
-def said(text: str, response: str) -> bool:
+def said(text: str, response: str, language: str = "en") -> bool:
     """Returns whether the text includes the whole named response (any variation)."""
-    return response_pattern(response).search(text) is not None
+    return response_pattern(response, language).search(text) is not None
 
 
-def said_first(replies: List[dict], response: str) -> bool:
+def said_first(replies: List[dict], response: str, language: str = "en") -> bool:
     """Returns whether the replies begin with the whole named response.
 
     Rasa's REST channel sends each paragraph of a response as its own reply,
     so the response is looked for at the start of all of them together.
     """
     joined = "\n\n".join(reply.get("text", "") for reply in replies).strip()
-    return response_pattern(response).match(joined) is not None
+    return response_pattern(response, language).match(joined) is not None
 
 
 def button_title(response: str, payload: str) -> str:

@@ -16,7 +16,14 @@ import pytest
 from spacy.language import Language
 
 from bot.understanding.language import build_pipeline
-from tests.assistant import Assistant, WebService, start_assistant, start_web_service
+from tests.assistant import (
+    POLISH_MODEL,
+    Assistant,
+    WebService,
+    free_port,
+    start_assistant,
+    start_web_service,
+)
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +43,28 @@ def public_web(tmp_path_factory, assistant: Assistant) -> Iterator[WebService]:
     """The public web service in front of the running assistant, with no rate limit to speak of."""
     yield from start_web_service(
         tmp_path_factory.mktemp("public"), "public", assistant, WEB_REQUESTS_PER_MINUTE="100000"
+    )
+
+
+@pytest.fixture(scope="session")
+def polish_rasa(assistant: Assistant) -> Iterator[str]:
+    """The Polish assistant's Rasa server beside the English one, sharing its conversations."""
+    url = f"http://127.0.0.1:{free_port()}"
+    assistant.add_rasa("rasa-pl", url, POLISH_MODEL)
+    assistant.start("rasa-pl")
+    yield url
+    assistant.stop("rasa-pl")
+
+
+@pytest.fixture(scope="session")
+def bilingual_web(tmp_path_factory, assistant: Assistant, polish_rasa: str) -> Iterator[WebService]:
+    """The public web service offering English and Polish, as in development."""
+    yield from start_web_service(
+        tmp_path_factory.mktemp("bilingual"),
+        "public",
+        assistant,
+        RASA_URL_PL=polish_rasa,
+        WEB_REQUESTS_PER_MINUTE="100000",
     )
 
 

@@ -10,7 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from actions.content import warning_sign_labels
-from tests.assistant import PROJECT_DIR, button_title, said, start_web_service
+from tests.assistant import PROJECT_DIR, button_title, said, said_first, start_web_service
 
 RESULTS = PROJECT_DIR / "results"
 EXIT_URL = "https://www.google.com/"
@@ -162,3 +162,74 @@ def test_no_serious_or_critical_accessibility_problems_with_the_widget_open(chat
     assert serious == [], results.generate_report()
     RESULTS.mkdir(exist_ok=True)
     Path(RESULTS / "axe-report.txt").write_text(results.generate_report())
+
+
+# More than one language ------------------------------------------------------
+# The service in front of the English and the Polish assistants, as in
+# development: Polish is offered as a draft, with a note. The Polish messages
+# were written for these tests; none comes from the training or blind sets.
+
+
+@pytest.fixture
+def bilingual(page: Page, bilingual_web) -> Page:
+    page.goto(bilingual_web.url)
+    page.get_by_role("button", name="Worried about someone? Chat with us").click()
+    expect(page.locator(".wc-bot").first).to_be_visible()
+    expect(page.locator(".wc-typing")).to_have_text("")
+    return page
+
+
+def replies_to_last_message(page: Page) -> str:
+    """Returns what the assistant said after the person's last message."""
+    return page.evaluate(
+        """() => {
+          const all = [...document.querySelectorAll('.wc-msg')];
+          const last = all.map(m => m.classList.contains('wc-user')).lastIndexOf(true);
+          return all.slice(last + 1).map(m => [...m.querySelectorAll('p')]
+            .map(p => p.innerText).join('\\n\\n')).join('\\n\\n');
+        }"""
+    )
+
+
+def test_one_language_offered_shows_no_language_menu(chat: Page):
+    expect(chat.locator(".wc-language")).to_be_hidden()
+
+
+def test_choosing_polish_first_starts_again_in_polish_with_the_draft_note(bilingual: Page):
+    menu = bilingual.get_by_label("Language")
+    expect(menu).to_be_visible()
+    expect(bilingual.locator(".wc-draft-note")).to_be_hidden()
+    menu.select_option("pl")
+    expect(bilingual.locator(".wc-bot[lang=pl]").first).to_be_visible()
+    expect(bilingual.locator(".wc-typing")).to_have_text("")
+    shown = "\n\n".join(bilingual.locator(".wc-bot p").all_inner_texts())
+    assert said(shown, "utter_opening", "pl") and not said(shown, "utter_opening")
+    expect(bilingual.locator(".wc-draft-note")).to_be_visible()
+    RESULTS.mkdir(exist_ok=True)
+    bilingual.screenshot(path=str(RESULTS / "widget-polish-draft.png"))
+    results = Axe().run(bilingual)
+    serious = [
+        v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], results.generate_report()
+
+
+def test_written_in_polish_danger_gets_the_999_answer_first(bilingual: Page):
+    say(bilingual, "On ją teraz bije, słyszę krzyki zza ściany")
+    assert said_first(
+        [{"text": replies_to_last_message(bilingual)}], "utter_immediate_danger", "pl"
+    ), replies_to_last_message(bilingual)
+    expect(bilingual.get_by_label("Language")).to_have_value("pl")
+
+
+def test_switching_to_polish_mid_conversation_carries_on_in_polish(bilingual: Page):
+    say(bilingual, "my neighbour has kept her curtains shut all week")
+    expect(bilingual.locator(".wc-log")).to_contain_text(warning_sign_labels()["curtains_closed"])
+    bilingual.get_by_label("Language").select_option("pl")
+    # Nothing is lost: the English transcript stays, and the question still open
+    # is answered with its button.
+    expect(bilingual.locator(".wc-user")).to_have_count(1)
+    bilingual.get_by_role("button", name=button_title("utter_ask_anything_else", "/deny")).click()
+    expect(bilingual.locator(".wc-typing")).to_have_text("")
+    assert said(replies_to_last_message(bilingual), "utter_advice", "pl")
+    expect(bilingual.locator(".wc-bot[lang=pl]").last).to_be_visible()

@@ -11,6 +11,10 @@
  * nearby: the transcript is kept only for this tab (sessionStorage, never
  * localStorage); "Leave this site" and Escape pressed twice wipe it and replace
  * the page, so Back does not return; every reply is shown as text, never HTML.
+ *
+ * Where the service offers more than one language, a menu chooses it, and the
+ * choice wins. Until the person chooses, the service answers in the language
+ * their first messages are written in (bot/web/languages.py).
  */
 (function () {
   "use strict";
@@ -21,6 +25,9 @@
   var STORAGE_KEY = "welfare-chat";
   var DOUBLE_ESCAPE_MS = 1500;
   var MAX_LENGTH = 2000;
+  // After this many typed messages the language is settled: a Polish name
+  // given in an English report must not move the report into Polish.
+  var FIRST_MESSAGES = 3;
   var UNREACHABLE =
     "Sorry, I can't connect just now. If anyone is in danger, call 999. " +
     "Otherwise you can call 101 at any time, day or night.";
@@ -38,7 +45,19 @@
     } catch (ignored) {
       // A damaged or blocked store just means starting afresh.
     }
-    return { sender: null, messages: [], open: false };
+    return fresh(false);
+  }
+
+  function fresh(open) {
+    return {
+      sender: null,
+      messages: [],
+      open: open,
+      language: "en",
+      chosen: false,
+      written: 0,
+      languages: [],
+    };
   }
 
   function save() {
@@ -115,14 +134,46 @@
   form.appendChild(input);
   form.appendChild(sendButton);
 
-  [header, notice, log, typing, form].forEach(function (part) {
+  var languageRow = element("div", { class: "wc-language" });
+  languageRow.appendChild(element("label", { for: "wc-language" }, "Language"));
+  var languageMenu = element("select", { id: "wc-language", class: "wc-language-menu" });
+  languageRow.appendChild(languageMenu);
+  // In development a language whose replies no translator has reviewed is
+  // still offered, with this note; in production the service refuses it.
+  var draftNote = element("p", { class: "wc-draft-note" });
+  languageRow.appendChild(draftNote);
+  languageRow.hidden = true;
+
+  [header, languageRow, notice, log, typing, form].forEach(function (part) {
     panel.appendChild(part);
   });
 
   // Showing the conversation --------------------------------------------------
 
+  function showLanguages() {
+    var languages = state.languages || [];
+    languageRow.hidden = languages.length < 2;
+    languageMenu.textContent = "";
+    languages.forEach(function (language) {
+      var option = element("option", { value: language.code, lang: language.code }, language.name);
+      option.selected = language.code === state.language;
+      languageMenu.appendChild(option);
+    });
+    var current = languages.filter(function (language) {
+      return language.code === state.language;
+    })[0];
+    draftNote.hidden = !(current && current.draft);
+    draftNote.textContent = current
+      ? "Development only: the " + current.name + " replies are a draft that no " +
+        "qualified translator has reviewed yet."
+      : "";
+  }
+
   function showMessage(message, index) {
     var bubble = element("div", { class: "wc-msg wc-" + message.from });
+    if (message.lang) {
+      bubble.setAttribute("lang", message.lang); // read aloud in its own language
+    }
     var who = message.from === "bot" ? "Assistant: " : "You: ";
     bubble.appendChild(element("span", { class: "wc-visually-hidden" }, who));
     String(message.text)
@@ -149,13 +200,14 @@
   }
 
   function render() {
+    showLanguages();
     log.textContent = "";
     state.messages.forEach(showMessage);
     log.scrollTop = log.scrollHeight;
   }
 
-  function add(from, text, buttons) {
-    state.messages.push({ from: from, text: text, buttons: buttons || [] });
+  function add(from, text, buttons, lang) {
+    state.messages.push({ from: from, text: text, buttons: buttons || [], lang: lang });
     save();
     render();
   }
@@ -180,27 +232,30 @@
       })
       .then(function (answer) {
         return answer.json().then(function (data) {
-          return { status: answer.status, data: data };
+          var language = answer.headers.get("Content-Language");
+          return { status: answer.status, data: data, language: language };
         });
       });
   }
 
-  function showReplies(replies) {
+  function showReplies(replies, language) {
     replies.forEach(function (reply) {
-      add("bot", reply.text, reply.buttons);
+      add("bot", reply.text, reply.buttons, language);
     });
   }
 
   function startConversation() {
     setBusy(true);
-    return post("/api/session", {})
+    return post("/api/session", state.chosen ? { language: state.language } : {})
       .then(function (result) {
         if (result.status !== 200) {
           throw new Error("session refused");
         }
         state.sender = result.data.sender;
+        state.language = result.data.language || "en";
+        state.languages = result.data.languages || [];
         save();
-        showReplies(result.data.replies);
+        showReplies(result.data.replies, state.language);
       })
       .catch(function () {
         add("bot", UNREACHABLE);
@@ -221,10 +276,20 @@
         return;
       }
       setBusy(true);
-      post("/api/chat", { sender: state.sender, message: message })
+      var body = {
+        sender: state.sender,
+        message: message,
+        language: state.language,
+        detect: !state.chosen && state.written < FIRST_MESSAGES,
+      };
+      if (!shown) {
+        state.written += 1; // typed, not a button
+      }
+      post("/api/chat", body)
         .then(function (result) {
           if (result.status === 200) {
-            showReplies(result.data);
+            state.language = result.language || state.language;
+            showReplies(result.data, state.language);
           } else {
             if (result.status === 400 && /not known/.test(result.data.error || "")) {
               state.sender = null; // e.g. the service was reset: start again next time
@@ -266,7 +331,7 @@
 
   function forget(stayOpen) {
     // The transcript goes from memory, from storage and from the page.
-    state = { sender: null, messages: [], open: stayOpen };
+    state = fresh(stayOpen);
     try {
       window.sessionStorage.removeItem(STORAGE_KEY);
     } catch (ignored) {
@@ -276,8 +341,34 @@
   }
 
   function clearConversation() {
+    var language = state.chosen ? state.language : null;
     forget(true);
+    if (language) {
+      state.language = language; // a chosen language outlasts clearing the chat
+      state.chosen = true;
+    }
     startConversation();
+    input.focus();
+  }
+
+  function chooseLanguage() {
+    state.language = languageMenu.value;
+    state.chosen = true;
+    save();
+    var written = state.messages.some(function (message) {
+      return message.from === "user";
+    });
+    if (!written && !busy) {
+      // Nothing said yet: start again, greeted in the chosen language.
+      var languages = state.languages;
+      forget(true);
+      state.language = languageMenu.value;
+      state.chosen = true;
+      state.languages = languages;
+      startConversation();
+    } else {
+      render();
+    }
     input.focus();
   }
 
@@ -299,6 +390,7 @@
   });
   closeButton.addEventListener("click", close);
   clearButton.addEventListener("click", clearConversation);
+  languageMenu.addEventListener("change", chooseLanguage);
   exitButton.addEventListener("click", leave);
 
   form.addEventListener("submit", function (event) {
