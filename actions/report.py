@@ -22,7 +22,7 @@ from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.content import describe_signs
+from actions.content import describe_signs, kept_for, language_of
 from actions.conversation import action_before_form, interrupts, latest_intent, latest_text
 from actions.follow_up import FOLLOW_UP_SLOTS
 from actions.report_answers import (
@@ -30,7 +30,7 @@ from actions.report_answers import (
     CHANGEABLE,
     EMAIL,
     NO_ANSWER,
-    RELATIONSHIP_WORDS_SHOWN,
+    RELATIONSHIPS,
     button_choice,
     concern_from,
     contact_choice,
@@ -82,7 +82,7 @@ class ValidateConcernForm(FormValidationAction):
         if all(slots.get(name) is not None for name in self.answers_needed(slots)):
             events += [
                 SlotSet("report_summary", summary_of(slots)),
-                SlotSet("retention_period", f"{retention_days()} days"),
+                SlotSet("retention_period", kept_for(retention_days(), language_of(tracker))),
             ]
         return events
 
@@ -141,7 +141,7 @@ class ValidateConcernForm(FormValidationAction):
         return {
             "concern_details": text,
             "warning_signs": gathered or None,
-            "signs_so_far": describe_signs(gathered) or None,
+            "signs_so_far": describe_signs(gathered, language_of(tracker)) or None,
         }
 
     def validate_concern_duration(
@@ -155,7 +155,7 @@ class ValidateConcernForm(FormValidationAction):
     ) -> Dict[Text, Any]:
         """Maps the answer to one of the relationship values."""
         for answer in (button_choice(tracker), value):
-            if answer in RELATIONSHIP_WORDS_SHOWN:
+            if answer in RELATIONSHIPS:
                 return {"relationship": answer}
         return {"relationship": relationship_from(tracker, str(value or ""))}
 

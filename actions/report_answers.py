@@ -11,7 +11,7 @@ from typing import Any, Dict, Optional
 
 from rasa_sdk import Tracker
 
-from actions.content import describe_signs, languages, warning_sign_labels
+from actions.content import describe_signs, languages, report_words, said_as, warning_sign_labels
 from bot.languages import ENGLISH
 
 # The form's answers, in the order they are shown back in the summary.
@@ -30,13 +30,8 @@ RELATIONSHIP_WORDS = {
     "family": ("family", "relative", "sister", "brother", "mum", "dad", "daughter", "son"),
     "colleague": ("colleague", "work", "coworker", "co-worker"),
 }
-RELATIONSHIP_WORDS_SHOWN = {
-    "neighbour": "a neighbour",
-    "friend": "a friend",
-    "family": "family",
-    "colleague": "a colleague",
-    "someone_else": "someone else",
-}
+# Who the person can be to the one reporting (data/report_words.yml says each).
+RELATIONSHIPS = ("neighbour", "friend", "family", "colleague", "someone_else")
 # Which answer each choice in `utter_ask_answer_to_change` (or a few words
 # like it) means.
 CHANGEABLE = (
@@ -107,25 +102,29 @@ def relationship_from(tracker: Tracker, text: str) -> str:
 
 
 def summary_of(slots: Dict[str, Any]) -> str:
-    """Returns the answers written out, one line each, as they will be sent."""
-    contact = {
-        "phone": f"by phone on {slots.get('contact_detail')}",
-        "email": f"by email at {slots.get('contact_detail')}",
-    }.get(slots.get("contact_preference"), "no, you stay anonymous")
-    lines = []
-    signs = describe_signs(slots.get("warning_signs") or [])
-    if signs:
-        lines.append(f"- Signs you've described: {signs}")
-    if slots.get("concern_details"):
-        lines.append(f"- In your words: {slots['concern_details']}")
-    lines += [
-        f"- How long and how often: {slots.get('concern_duration')}",
-        f"- Who they are to you: {RELATIONSHIP_WORDS_SHOWN.get(slots.get('relationship'), '')}",
-        f"- Where: {slots.get('whereabouts')}",
-        "- In danger right now: no",
-        f"- Can an officer contact you: {contact}",
-    ]
-    return "\n".join(lines)
+    """Returns the answers written out, one line each, as they will be sent.
+
+    In the conversation's language (its ``language`` slot): the person's own
+    words as they wrote them, and fixed answers as data/report_words.yml says.
+    """
+    language = slots.get("language") if slots.get("language") in languages() else ENGLISH
+    words = report_words(language)
+    preference = slots.get("contact_preference")
+    contact = words["contact"].get(preference) or words["contact"]["anonymous"]
+    answers = {
+        "signs": describe_signs(slots.get("warning_signs") or [], language),
+        "noticed": slots.get("concern_details"),
+        "how_long": said_as("durations", slots.get("concern_duration"), language),
+        "relationship": said_as("relationships", slots.get("relationship"), language),
+        "where": said_as("whereabouts", slots.get("whereabouts"), language),
+        "contact": contact.format(detail=slots.get("contact_detail")),
+    }
+    return "\n".join(
+        "- " + line.format(**answers)
+        for name, line in words["summary"].items()
+        # Signs and their own words are left out when there are none.
+        if name not in ("signs", "noticed") or answers[name]
+    )
 
 
 def concern_from(slots: Dict[str, Any]) -> Dict[str, Any]:

@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.content import describe_signs, warning_sign_labels
+from actions.content import describe_signs, language_of, warning_sign_labels
 
 WARNING_SIGN = "warning_sign"
 
@@ -44,8 +44,9 @@ class ActionNoteWarningSigns(Action):
         new_signs = signs_in_latest_message(tracker)
         gathered = list(tracker.get_slot("warning_signs") or [])
         gathered += [sign for sign in new_signs if sign not in gathered]
+        language = language_of(tracker)
         return [
             SlotSet("warning_signs", gathered),
-            SlotSet("new_signs", describe_signs(new_signs) or None),
-            SlotSet("signs_so_far", describe_signs(gathered) or None),
+            SlotSet("new_signs", describe_signs(new_signs, language) or None),
+            SlotSet("signs_so_far", describe_signs(gathered, language) or None),
         ]

@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.content import support_services_text
+from actions.content import language_of, support_services_text
 
 
 class ActionListSupportServices(Action):
@@ -23,4 +23,4 @@ class ActionListSupportServices(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
         """Returns the slot holding the written-out list."""
-        return [SlotSet("support_services", support_services_text())]
+        return [SlotSet("support_services", support_services_text(language_of(tracker)))]

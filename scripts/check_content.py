@@ -48,6 +48,9 @@ from bot.languages import ENGLISH, Language, LanguageFileError, load_languages
 PROJECT = Path(__file__).resolve().parent.parent
 WEB_ADDRESS = re.compile(r"https?://|www\.|\.(?:co\.uk|com|org|gov\.uk)\b", re.IGNORECASE)
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
+# What the actions fill in data/report_words.yml (actions/report_answers.py).
+ANSWER_PLACEHOLDERS = {"days", "signs", "noticed", "how_long", "relationship", "where"}
+ANSWER_PLACEHOLDERS |= {"contact", "detail"}
 # About 18 lines of the widget at its narrowest: one screenful on a phone.
 MAX_CHARACTERS = 700
 # Flesch reading ease 60 and above is plain English; ours scores 72 or more.
@@ -142,7 +145,13 @@ def check_numbers(content: Content) -> Iterator[Problem]:
                 yield Problem(
                     path, line, f"{where(name, number)} gives a web address: responses may not."
                 )
-    for path in (content.root / "data" / "agencies.yml",):
+    written = ("agencies.yml", "report_words.yml")
+    for path in [content.root / "data" / name for name in written] + [
+        content.root / "data" / language.code / name
+        for language in content.languages.values()
+        for name in written
+        if language.code != ENGLISH
+    ]:
         if not path.exists():
             continue
         for line_number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -210,6 +219,74 @@ def check_every_language_says_everything(content: Content) -> Iterator[Problem]:
                     f"{name}: its buttons must send the same payloads as the English "
                     f"({', '.join(sorted(payloads(english[name]))) or 'none'}); "
                     "translate only their titles.",
+                )
+
+
+def leaves(tree, trail: Tuple[str, ...] = ()) -> Iterator[Tuple[str, str]]:
+    """Yields ("summary.signs", text) for every text in a nested content file."""
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            yield from leaves(value, (*trail, str(key)))
+    elif isinstance(tree, list):
+        for number, value in enumerate(tree, start=1):
+            yield from leaves(value, (*trail, str(number)))
+    else:
+        yield ".".join(trail), str(tree)
+
+
+def check_every_language_writes_answers_alike(content: Content) -> Iterator[Problem]:
+    """Each language's report words and agencies match the English in shape and facts.
+
+    Report words: the same entries, each with the same {placeholders}.
+    Agencies: the same organisations by their English names, with the same
+    numbers in the same order; only the words around them are translated.
+    """
+    data = content.root / "data"
+    for entry, text in leaves(content.load(data / "report_words.yml")):
+        for unknown in set(PLACEHOLDER.findall(text)) - ANSWER_PLACEHOLDERS:
+            yield Problem(
+                Path("data/report_words.yml"),
+                1,
+                f"{entry} has {{{unknown}}}, which nothing fills: the actions fill only "
+                + ", ".join(f"{{{name}}}" for name in sorted(ANSWER_PLACEHOLDERS)),
+            )
+    for language in list(content.languages.values())[1:]:
+        named = language.english_name
+        words = data / language.code / "report_words.yml"
+        if words.exists():
+            english = dict(leaves(content.load(data / "report_words.yml")))
+            own = dict(leaves(content.load(words)))
+            for entry in sorted(set(english) - set(own)):
+                yield Problem(content.rel(words), 1, f"{entry} is missing: the English has it.")
+            for entry in sorted(set(own) - set(english)):
+                yield Problem(content.rel(words), 1, f"{entry} is not an entry the English has.")
+            for entry in sorted(set(own) & set(english)):
+                kept = sorted(PLACEHOLDER.findall(english[entry]))
+                if sorted(PLACEHOLDER.findall(own[entry])) != kept:
+                    shown = ", ".join(f"{{{name}}}" for name in kept) or "none"
+                    yield Problem(
+                        content.rel(words),
+                        1,
+                        f"{entry} must keep the English's placeholders ({shown}).",
+                    )
+        agencies = data / language.code / "agencies.yml"
+        if agencies.exists():
+            english, own = content.load(data / "agencies.yml"), content.load(agencies) or {}
+
+            def facts(listing) -> List[Tuple[str, str]]:
+                national = [(line.get("name"), line.get("phone")) for line in listing["national"]]
+                return national + [(name, "") for name in listing.get("local") or []]
+
+            try:
+                differs = facts(own) != facts(english)
+            except (KeyError, TypeError, AttributeError):
+                differs = True
+            if differs:
+                yield Problem(
+                    content.rel(agencies),
+                    1,
+                    f"the {named} must name the same organisations as data/agencies.yml, by "
+                    "their English names, with the same numbers in the same order.",
                 )
 
 
@@ -396,6 +473,7 @@ CHECKS = (
     check_numbers,
     check_999_and_101,
     check_every_language_says_everything,
+    check_every_language_writes_answers_alike,
     check_placeholders,
     check_button_payloads,
     check_length_and_reading_ease,

@@ -13,6 +13,7 @@ from typing import List, Tuple
 
 import pytest
 
+from actions.content import report_words
 from bot.settings import Settings
 from tests.assistant import RECEIPT, Assistant, WebService, request, said, said_first, texts
 from tests.web.test_public import call
@@ -104,6 +105,10 @@ def report_in_polish(chat: Chat) -> Tuple[str, str]:
         asked.append(question)
         reply = chat.say(ANSWERS[question])
     assert asked[0] == "utter_ask_concern_details" and "utter_ask_in_danger_now" in asked
+    # The summary is written in Polish around the person's own words.
+    words = report_words("pl")["summary"]
+    assert words["where"].format(where=ANSWERS["utter_ask_whereabouts"]) in reply
+    assert words["in_danger_now"] in reply
     receipt = chat.say("/affirm")
     assert said(receipt, "utter_concern_received", "pl"), receipt
     return RECEIPT.search(receipt).groups()

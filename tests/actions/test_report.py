@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.report as report
+from actions.content import report_words, warning_sign_labels
 from actions.report import (
     ActionClearReport,
     ActionSubmitConcern,
@@ -224,12 +225,33 @@ def test_changing_an_answer_asks_that_question_again_and_then_the_summary():
     assert slots["requested_slot"] == "whereabouts"
 
 
-def test_the_summary_shows_what_will_be_sent():
+@pytest.mark.parametrize("language", ["en", "pl"])
+def test_the_summary_shows_what_will_be_sent_in_the_conversations_language(language):
+    words = report_words(language)
     summary = summary_of(
-        {**ANSWERS, "contact_preference": "phone", "contact_detail": "07700900123"}
+        {
+            **ANSWERS,
+            "language": language,
+            "contact_preference": "phone",
+            "contact_detail": "07700900123",
+        }
     )
-    assert "a neighbour" in summary
-    assert "by phone on 07700900123" in summary
+    lines = summary.splitlines()
+    # One line per entry of the summary, in the file's order.
+    assert len(lines) == len(words["summary"])
+    assert lines[0] == "- " + words["summary"]["signs"].format(
+        signs=warning_sign_labels(language)["curtains_closed"]
+    )
+    assert lines[1] == "- " + words["summary"]["noticed"].format(noticed=ANSWERS["concern_details"])
+    assert words["relationships"]["neighbour"] in lines[3]
+    assert words["durations"]["a few weeks"] in lines[2]
+    assert words["contact"]["phone"].format(detail="07700900123") in lines[-1]
+
+
+def test_a_summary_without_signs_or_own_words_leaves_those_lines_out():
+    summary = summary_of({**ANSWERS, "warning_signs": [], "concern_details": ""})
+    assert len(summary.splitlines()) == len(report_words("en")["summary"]) - 2
+    assert report_words("en")["contact"]["anonymous"] in summary
 
 
 @pytest.fixture

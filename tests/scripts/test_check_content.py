@@ -68,9 +68,11 @@ def test_an_invented_phone_number_is_caught(copy):
 def test_a_wrong_number_in_the_agency_list_is_caught(copy):
     agencies = copy / "data" / "agencies.yml"
     line = replace(agencies, "0808 802 0300", "0808 802 0301")
-    [(path, found_line, message)] = problems(copy)
+    [(path, found_line, message), polish] = problems(copy)
     assert (path, found_line) == ("data/agencies.yml", line)
     assert "0808 802 0301" in message
+    # The Polish list still gives the right number, so it no longer matches.
+    assert polish[0] == "data/pl/agencies.yml" and "same numbers" in polish[2]
 
 
 def test_a_dropped_999_in_the_danger_response_is_caught(copy):
@@ -236,3 +238,37 @@ def test_a_language_marked_reviewed_without_its_reviewer_is_caught(copy):
     [(path, line, message)] = problems(copy)
     assert (path, line) == ("data/languages.yml", 1)
     assert message == "'pl' is marked reviewed but names no reviewer"
+
+
+# The words actions write answers with, and the agency list, in every language.
+
+
+def test_an_invented_number_in_the_polish_agency_list_is_caught(copy):
+    agencies = copy / "data" / "pl" / "agencies.yml"
+    line = replace(agencies, "0808 802 0300", "0808 802 0301")
+    found = problems(copy)
+    assert ("data/pl/agencies.yml", line) in [(path, at) for path, at, _ in found]
+    assert any("0808 802 0301" in message for _, _, message in found)
+    assert any("same numbers in the same order" in message for _, _, message in found)
+
+
+def test_a_polish_agency_list_naming_another_organisation_is_caught(copy):
+    replace(copy / "data" / "pl" / "agencies.yml", "- Blue Door", "- Niebieska Linia")
+    [(path, _, message)] = problems(copy)
+    assert path == "data/pl/agencies.yml" and "same organisations" in message
+
+
+def test_polish_report_words_that_lose_a_placeholder_or_an_entry_are_caught(copy):
+    words = copy / "data" / "pl" / "report_words.yml"
+    replace(words, "Gdzie: {where}", "Gdzie: tutaj")
+    replace(words, "  a few days: kilka dni\n", "")
+    found = sorted(message for _, _, message in problems(copy))
+    assert len(found) == 2
+    assert found[0].startswith("durations.a few days is missing")
+    assert found[1].startswith("summary.where must keep the English's placeholders ({where})")
+
+
+def test_a_placeholder_nothing_fills_in_the_report_words_is_caught(copy):
+    replace(copy / "data" / "report_words.yml", "Where: {where}", "Where: {address}")
+    found = [message for _, _, message in problems(copy)]
+    assert any("{address}, which nothing fills" in message for message in found)

@@ -32,13 +32,6 @@ OUTCOME_WORDS = {
     "linked_to_case": "Linked to an existing case",
     "no_further_action": "No further action",
 }
-RELATIONSHIP_WORDS = {
-    "neighbour": "A neighbour",
-    "friend": "A friend",
-    "family": "Family",
-    "colleague": "A colleague",
-    "someone_else": "Someone else",
-}
 CONTACT_WORDS = {"phone": "By phone", "email": "By email"}
 
 
@@ -195,7 +188,6 @@ WORDS = {
     "state_words": STATE_WORDS,
     "priority_words": PRIORITY_WORDS,
     "outcome_words": OUTCOME_WORDS,
-    "relationship_words": RELATIONSHIP_WORDS,
     "contact_words": CONTACT_WORDS,
     "priorities": PRIORITIES,
     "outcomes": OUTCOMES,

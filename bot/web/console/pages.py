@@ -24,9 +24,10 @@ import jinja2
 from sanic import Request, response
 from sanic.response import HTTPResponse
 
-from bot.languages import load_languages
+from bot.languages import PROJECT_DIR, load_languages
 from bot.storage.concerns import ConcernStoreError
 from bot.storage.concerns.sessions import IDLE_LIMIT
+from bot.understanding.phrases import read_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,12 @@ def templates() -> jinja2.Environment:
     # Reports are in the reporter's words: the team sees which language.
     environment.globals["language_words"] = {
         code: language.english_name for code, language in load_languages().items()
+    }
+    # Who the person is to the reporter, in the words the summary uses (the
+    # comms team's data/report_words.yml), as a table cell says them.
+    relationships = read_yaml(PROJECT_DIR / "data" / "report_words.yml")["relationships"]
+    environment.globals["relationship_words"] = {
+        value: words[:1].upper() + words[1:] for value, words in relationships.items()
     }
     return environment
 
