@@ -26,6 +26,12 @@ Measured the same way every time, in one run, on this machine:
    Agent.handle_message, in-memory stores, the actions called directly, one
    process per core (scripts/bench_ceiling.py): the most Rasa can do here.
 
+8. languages (issue 15): the embedded set-up offering English only, then
+   English and Polish (a second Rasa server with the Polish model), each
+   started afresh: cold start, every process's memory, and English
+   conversations at 10 (2 in the smoke run) in both, Polish ones in the second.
+   A deployment that offers only English must not pay for the second model.
+
 Writes results/bench.json and results/bench.png, and prints a table of the
 figures against the targets and the project/baseline ratios. Timing on shared
 machines is noisy: compare figures from one run, never across runs.
@@ -33,11 +39,12 @@ machines is noisy: compare figures from one run, never across runs.
 ``--smoke`` is the short version `make test` runs so that this cannot rot:
 the already-trained model, no baseline, 1 and 2 conversations for a few
 seconds, no soak, the ceiling, the scaled set-up too whenever PostgreSQL and
-Redis can start, and only the first step (Rasa as it ships); it writes
-results/bench-smoke.json.
+Redis can start, only the first step (Rasa as it ships), and both language
+set-ups; it writes results/bench-smoke.json. ``--languages`` measures only
+the language set-ups, into results/bench-languages.json.
 
-Usage: python scripts/bench.py [--smoke | --steps [--rounds 3]] [--seconds 20]
-       [--soak-seconds 300]
+Usage: python scripts/bench.py [--smoke | --steps [--rounds 3] | --languages]
+       [--seconds 20] [--soak-seconds 300]
 """
 
 from __future__ import annotations
@@ -70,6 +77,7 @@ from tests.proxy import Proxy, start_proxy
 PROJECT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 LOCUSTFILE = PROJECT / "scripts" / "bench_locustfile.py"
+POLISH_MODEL = PROJECT / "models" / "welfare-pl.tar.gz"
 # What `rasa init` writes for Rasa 3.6: the default pipeline and policies.
 BASELINE_CONFIG = """\
 recipe: default.v1
@@ -218,6 +226,7 @@ class Stack:
         patches: str = "all",
         selective_domain: bool = True,
         conversations_kept: str = "500",
+        languages: Optional[Dict[str, Path]] = None,
     ) -> None:
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
@@ -238,6 +247,14 @@ class Stack:
             "RASA_PATCHES": patches,
             "CONVERSATIONS_KEPT_IN_MEMORY": conversations_kept,
         }
+        # Another language's assistant: its own Rasa server and model, sharing
+        # the conversations, named to the web service by RASA_URL_<CODE>.
+        languages = languages or {}
+        models = {name: model for name in rasa_names}
+        for code, language_model in languages.items():
+            models[f"rasa-{code}"] = language_model
+            self.rasa_ports[f"rasa-{code}"] = free_port()
+            env[f"RASA_URL_{code.upper()}"] = f"http://127.0.0.1:{self.rasa_ports[f'rasa-{code}']}"
         for name in (*STORE_SETTINGS, "DEPLOYMENT"):
             env.pop(name, None)
         if services:
@@ -269,7 +286,7 @@ class Stack:
         for name, port in self.rasa_ports.items():
             self.processes[name] = self._start(
                 name,
-                [sys.executable, "-m", "bot.serve", "rasa", "--model", str(model),
+                [sys.executable, "-m", "bot.serve", "rasa", "--model", str(models[name]),
                  "--interface", "127.0.0.1", "--port", str(port), "--endpoints", str(endpoints),
                  "--credentials", "credentials.yml"],
                 env,
@@ -277,12 +294,15 @@ class Stack:
         self.processes["web"] = self._start(
             "web",
             [sys.executable, "-m", "bot.web", "public", "--port", str(self.web_port),
-             "--workers", str(len(self.rasa_ports))],
+             "--workers", str(len(rasa_names))],
             env,
         )  # fmt: skip
         self.cold_start_s = self._first_good_reply(started)
-        for port in list(self.rasa_ports.values())[1:]:
-            self._wait_for_reply(port, started)
+        # Until every Rasa server answers (another language's too).
+        self.all_ready_s = max(
+            [self.cold_start_s]
+            + [self._wait_for_reply(port, started) for port in list(self.rasa_ports.values())[1:]]
+        )
         # The scaled set-up is reached through the force's proxy, nginx with
         # docs/nginx-site.conf; the embedded one straight, as `make run`.
         self._proxy: Optional[Iterator[Proxy]] = None
@@ -336,12 +356,13 @@ def load(
     target: str,
     prefix: Path,
     proxy: Optional[Proxy] = None,
+    language: str = "en",
 ) -> Dict[str, float]:
     """Runs Locust headless; returns per-message throughput, latency and errors.
 
     Through the proxy, Locust trusts its throwaway certificate and no other.
     """
-    env = {**os.environ, "BENCH_TARGET": target}
+    env = {**os.environ, "BENCH_TARGET": target, "BENCH_LANGUAGE": language}
     if proxy is not None:
         env["BENCH_CA_BUNDLE"] = str(proxy.certificate)
     subprocess.run(
@@ -460,6 +481,57 @@ def measure_steps(model: Path, args: argparse.Namespace, workdir: Path) -> List[
             step["replies_per_s"] / previous["replies_per_s"], 3
         )
     return steps
+
+
+def measure_languages(args: argparse.Namespace, workdir: Path) -> dict:
+    """English only, then English and Polish: what offering a second language costs."""
+    users = 2 if args.smoke else 10
+    figures: dict = {}
+    for name, languages in (("english_only", {}), ("with_polish", {"pl": POLISH_MODEL})):
+        print(f"bench: languages, {name}", flush=True)
+        folder = workdir / f"languages-{name}"
+        stack = Stack(PROJECT / "models" / "welfare.tar.gz", folder, languages=languages)
+        try:
+            memory = stack.memory()
+            setup = {
+                "cold_start_s": round(stack.all_ready_s, 2),
+                "rss_mb": memory,
+                "rss_total_mb": round(sum(memory.values()), 1),
+                "english": load(stack.url, users, args.seconds, "web", folder / "en"),
+            }
+            if languages:
+                setup["polish"] = load(
+                    stack.url, users, args.seconds, "web", folder / "pl", language="pl"
+                )
+            figures[name] = setup
+        finally:
+            stack.stop()
+    only, both = figures["english_only"], figures["with_polish"]
+    figures["ratios"] = {
+        "rss_total": round(both["rss_total_mb"] / only["rss_total_mb"], 2),
+        "english_p50": round(both["english"]["p50_ms"] / only["english"]["p50_ms"], 2),
+        "english_replies_per_s": round(
+            both["english"]["replies_per_s"] / only["english"]["replies_per_s"], 2
+        ),
+    }
+    return figures
+
+
+def languages_table(figures: dict) -> str:
+    """Returns the two language set-ups side by side."""
+    rows = [("measure", "English only", "English and Polish", "ratio")]
+    only, both = figures["english_only"], figures["with_polish"]
+    rows.append(("processes' memory MB (all)", only["rss_total_mb"], both["rss_total_mb"],
+                 figures["ratios"]["rss_total"]))  # fmt: skip
+    rows.append(("cold start s", only["cold_start_s"], both["cold_start_s"], ""))
+    for key in ("replies_per_s", "p50_ms", "p95_ms", "errors"):
+        rows.append((f"English {key}", only["english"][key], both["english"][key], ""))
+    for key in ("replies_per_s", "p50_ms", "p95_ms", "errors"):
+        rows.append((f"Polish {key}", "", both["polish"][key], ""))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows
+    )
 
 
 def percentile(values: List[float], share: float) -> float:
@@ -638,6 +710,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         "--steps", action="store_true", help="measure only the changes to Rasa, one at a time"
     )
     parser.add_argument("--rounds", type=int, default=1, help="of the steps")  # fmt: skip
+    parser.add_argument(
+        "--languages", action="store_true", help="measure only English alone vs with Polish"
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         args.seconds, args.soak_seconds, args.levels = 4, 0, [1, 2]
@@ -659,6 +734,13 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(steps_table(steps))
             print(f"bench: figures in {out}")
             return 0 if all(step["errors"] == 0 for step in steps) else 1
+        if args.languages:
+            languages = measure_languages(args, workdir)
+            out = args.out / "bench-languages.json"
+            out.write_text(json.dumps({**results, "languages": languages}, indent=2))
+            print(languages_table(languages))
+            print(f"bench: figures in {out}")
+            return 0
         if args.smoke:
             models = {"project": PROJECT / "models" / "welfare.tar.gz"}
         else:
@@ -682,6 +764,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             results["scaled"] = measure("scaled", models["project"], args, workdir, services)
         else:
             print("bench: !!! PostgreSQL or Redis could not start: no scaled figures !!!")
+        results["languages"] = measure_languages(args, workdir)
         if args.smoke:
             shutil.rmtree(workdir / "project" / "data", ignore_errors=True)
     out = args.out / ("bench-smoke.json" if args.smoke else "bench.json")
@@ -690,6 +773,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         plot(results, args.out / "bench.png")
     print(table(results))
     print(steps_table(results["steps"]))
+    print(languages_table(results["languages"]))
     print(f"bench: figures in {out}")
     levels = [
         level
@@ -697,6 +781,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         for level in results.get(name, {}).get("load", [])
     ]
     errors = [level["errors"] for level in levels] + [step["errors"] for step in results["steps"]]
+    for setup in ("english_only", "with_polish"):
+        figures = results["languages"][setup]
+        errors += [figures[said]["errors"] for said in ("english", "polish") if said in figures]
     return (
         0
         if not args.smoke or (sum(errors) == 0 and results["project"]["load"][0]["messages"])

@@ -2,6 +2,9 @@
 question, then a report through the form to the end. One module, so that the
 load through the stack (scripts/bench_locustfile.py) and the in-process
 ceiling (scripts/bench_ceiling.py) say exactly the same things.
+
+The Polish one says the same in Polish, for the set-up that offers both
+languages (issue 15); it was written for the benchmark, invented like the rest.
 """
 
 CONVERSATION = (
@@ -16,6 +19,24 @@ CONVERSATION = (
     "she looks frightened when he comes home",
     '/inform{"choice": "a few weeks"}',
     "Invented Road, Exampletown",
+    "/deny",
+    '/inform{"choice": "anonymous"}',
+    "/affirm",
+)
+
+POLISH_CONVERSATION = (
+    "dzień dobry",
+    "moja sąsiadka od tygodnia ma cały czas zasłonięte okna",
+    "/affirm",
+    "jej telefon jest ciągle wyłączony i nie widać, żeby wychodziła z domu",
+    "/deny",
+    "nie jestem pewna, może to nic takiego",
+    "czy oni się dowiedzą, że to ja?",
+    "/want_to_report",
+    "wygląda na przestraszoną, kiedy on wraca do domu",
+    '/inform{"choice": "a few weeks"}',
+    '/inform{"choice": "neighbour"}',
+    "ulica Zmyślona 1, Przykładowo",
     "/deny",
     '/inform{"choice": "anonymous"}',
     "/affirm",

@@ -5,6 +5,8 @@ make a report through the form to the end, and start again. BENCH_TARGET says
 where messages go: "web" (POST /api/chat on the public web service) or "rasa"
 (Rasa's REST webhook directly, to measure the web service's overhead). Every
 message is recorded under the name "message", so the figures are per message.
+BENCH_LANGUAGE=pl has each person choose Polish in the widget and say the
+Polish conversation instead.
 """
 
 from __future__ import annotations
@@ -12,10 +14,14 @@ from __future__ import annotations
 import os
 import uuid
 
-from bench_conversation import CONVERSATION  # scripts/, on Locust's path
+from bench_conversation import CONVERSATION, POLISH_CONVERSATION  # scripts/, on Locust's path
 from locust import HttpUser, constant, task
 
 TARGET = os.environ.get("BENCH_TARGET", "web")
+LANGUAGE = os.environ.get("BENCH_LANGUAGE", "en")
+SAID = POLISH_CONVERSATION if LANGUAGE == "pl" else CONVERSATION
+# As the widget sends them once the person has chosen a language.
+CHOSEN = {"language": LANGUAGE, "detect": False} if LANGUAGE != "en" else {}
 
 
 class Person(HttpUser):
@@ -31,7 +37,7 @@ class Person(HttpUser):
 
     def begin_conversation(self) -> None:
         if TARGET == "web":
-            answer = self.client.post("/api/session", json={}, name="session")
+            answer = self.client.post("/api/session", json=CHOSEN, name="session")
             self.sender = answer.json()["sender"] if answer.status_code == 200 else None
         else:
             self.sender = uuid.uuid4().hex
@@ -40,10 +46,10 @@ class Person(HttpUser):
     def converse(self) -> None:
         self.begin_conversation()
         path = "/api/chat" if TARGET == "web" else "/webhooks/rest/webhook"
-        for message in CONVERSATION[1:] if TARGET == "web" else CONVERSATION:
+        for message in SAID[1:] if TARGET == "web" else SAID:
             with self.client.post(
                 path,
-                json={"sender": self.sender, "message": message},
+                json={"sender": self.sender, "message": message, **CHOSEN},
                 name="message",
                 catch_response=True,
             ) as answer:
