@@ -47,3 +47,25 @@ DANGER_PATH = (
 ADVICE_PATH = tuple(
     name for name in DANGER_PATH if name not in {"utter_opening", "utter_immediate_danger"}
 )
+# The chat widget's own words (English in bot/web/static/widget/widget.js),
+# which every other language translates in data/<code>/widget.yml, each with
+# the numbers it must give. "safe_default" is the web service's answer when
+# that language's assistant cannot answer.
+WIDGET_WORDS = {
+    "launcher": (),
+    "title": (),
+    "language": (),
+    "notice": ("999",),
+    "message": (),
+    "send": (),
+    "clear": (),
+    "close": (),
+    "close_label": (),
+    "leave": (),
+    "leave_title": (),
+    "typing": (),
+    "you": (),
+    "assistant": (),
+    "unreachable": ("999", "101"),
+    "safe_default": ("999", "101"),
+}

@@ -42,7 +42,7 @@ from typing import Dict, Iterable, Iterator, List, Set, Tuple
 import textstat
 from ruamel.yaml import YAML
 
-from bot.content_rules import ADVICE_PATH, DANGER_PATH, NUMBER, VERIFIED_NUMBERS
+from bot.content_rules import ADVICE_PATH, DANGER_PATH, NUMBER, VERIFIED_NUMBERS, WIDGET_WORDS
 from bot.languages import ENGLISH, Language, LanguageFileError, load_languages
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -145,7 +145,7 @@ def check_numbers(content: Content) -> Iterator[Problem]:
                 yield Problem(
                     path, line, f"{where(name, number)} gives a web address: responses may not."
                 )
-    written = ("agencies.yml", "report_words.yml")
+    written = ("agencies.yml", "report_words.yml", "widget.yml")
     for path in [content.root / "data" / name for name in written] + [
         content.root / "data" / language.code / name
         for language in content.languages.values()
@@ -288,6 +288,36 @@ def check_every_language_writes_answers_alike(content: Content) -> Iterator[Prob
                     f"the {named} must name the same organisations as data/agencies.yml, by "
                     "their English names, with the same numbers in the same order.",
                 )
+
+
+def check_widget_words(content: Content) -> Iterator[Problem]:
+    """Each other language has the widget's words, every one, with 999 and 101 where needed."""
+    for language in list(content.languages.values())[1:]:
+        path = content.root / "data" / language.code / "widget.yml"
+        if not path.exists():
+            yield Problem(
+                content.rel(path),
+                1,
+                f"is missing: the {language.english_name} widget needs its words "
+                f"({', '.join(WIDGET_WORDS)}).",
+            )
+            continue
+        said = content.load(path) or {}
+        for name in WIDGET_WORDS:
+            if not said.get(name):
+                yield Problem(content.rel(path), 1, f"{name} is missing: the widget needs it.")
+        for name, text in said.items():
+            line = said.lc.key(name)[0] + 1
+            if name not in WIDGET_WORDS:
+                yield Problem(content.rel(path), line, f"{name} is not one of the widget's words.")
+                continue
+            for number in WIDGET_WORDS[name]:
+                if number not in NUMBER.findall(str(text)):
+                    yield Problem(
+                        content.rel(path), line, f"{name} has lost its {number}: it must give it."
+                    )
+            if WEB_ADDRESS.search(str(text)):
+                yield Problem(content.rel(path), line, f"{name} gives a web address: it may not.")
 
 
 def payloads(variations) -> Set[str]:
@@ -474,6 +504,7 @@ CHECKS = (
     check_999_and_101,
     check_every_language_says_everything,
     check_every_language_writes_answers_alike,
+    check_widget_words,
     check_placeholders,
     check_button_payloads,
     check_length_and_reading_ease,

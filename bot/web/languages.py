@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -76,18 +76,21 @@ def nlu_dir_of(code: str, project_dir: Path = PROJECT_DIR) -> Path:
 
 @dataclass(frozen=True)
 class OfferedLanguage:
-    """A language this service offers: its code, its own name, and whether it is a draft."""
+    """A language this service offers: its code, its own name, whether it is a draft,
+    and the widget's words in it (none for English: they are the widget's own).
+    """
 
     code: str
     name: str
     draft: bool
+    words: Mapping[str, str] = field(default_factory=dict)
 
     def as_json(self) -> Dict[str, Any]:
-        return {"code": self.code, "name": self.name, "draft": self.draft}
+        return {"code": self.code, "name": self.name, "draft": self.draft, "words": self.words}
 
 
 def offered_languages(
-    codes: Iterable[str], languages: Mapping[str, Language]
+    codes: Iterable[str], languages: Mapping[str, Language], project_dir: Path = PROJECT_DIR
 ) -> Dict[str, OfferedLanguage]:
     """Returns English and each language with servers, as data/languages.yml describes them.
 
@@ -98,7 +101,15 @@ def offered_languages(
     for code in [ENGLISH, *sorted(set(codes) - {ENGLISH})]:
         if code in languages:
             language = languages[code]
-            offered[code] = OfferedLanguage(code, language.name, not language.reviewed)
+            words = project_dir / "data" / code / "widget.yml"
+            offered[code] = OfferedLanguage(
+                code,
+                language.name,
+                not language.reviewed,
+                {str(key): str(text) for key, text in (read_yaml(words) or {}).items()}
+                if code != ENGLISH and words.is_file()
+                else {},
+            )
     return offered
 
 

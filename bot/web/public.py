@@ -253,7 +253,8 @@ def create_app(settings: Optional[WebSettings] = None, *, name: str = "welfare_p
                 count_now, app.ctx.counts, SAFE_DEFAULT_COUNT, safe_answer_kind(outcome)
             )
         )
-        return [{"text": SAFE_DEFAULT, "buttons": []}]
+        safe = app.ctx.offered[language].words.get("safe_default", SAFE_DEFAULT)
+        return [{"text": safe, "buttons": []}]
 
     return app
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.content_rules import WIDGET_WORDS
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 spec = importlib.util.spec_from_file_location(
     "check_content", PROJECT_DIR / "scripts" / "check_content.py"
@@ -272,3 +274,31 @@ def test_a_placeholder_nothing_fills_in_the_report_words_is_caught(copy):
     replace(copy / "data" / "report_words.yml", "Where: {where}", "Where: {address}")
     found = [message for _, _, message in problems(copy)]
     assert any("{address}, which nothing fills" in message for message in found)
+
+
+def test_a_polish_widget_notice_without_999_is_caught(copy):
+    widget = copy / "data" / "pl" / "widget.yml"
+    line = replace(widget, "zadzwoń pod 999. To jest", "zadzwoń do nas. To jest")
+    [(path, found_line, message)] = problems(copy)
+    assert (path, found_line) == ("data/pl/widget.yml", line)
+    assert message == "notice has lost its 999: it must give it."
+
+
+def test_a_polish_widget_missing_a_word_or_its_file_is_caught(copy):
+    widget = copy / "data" / "pl" / "widget.yml"
+    replace(widget, "send: Wyślij\n", "")
+    assert [message for _, _, message in problems(copy)] == [
+        "send is missing: the widget needs it."
+    ]
+    widget.unlink()
+    [(path, _, message)] = problems(copy)
+    assert path == "data/pl/widget.yml" and message.startswith("is missing")
+
+
+def test_the_widgets_english_words_are_the_ones_every_language_translates():
+    script = (PROJECT_DIR / "bot/web/static/widget/widget.js").read_text(encoding="utf-8")
+    start = script.index("var ENGLISH = {")
+    english = script[start : script.index("};", start)]
+    keys = re.findall(r"^\s+(\w+):", english, re.MULTILINE)
+    # The safe default is the web service's own (bot/web/protection.py).
+    assert keys == [name for name in WIDGET_WORDS if name != "safe_default"]

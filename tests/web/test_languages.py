@@ -15,6 +15,7 @@ from typing import Iterator, List, Tuple
 import pytest
 
 from bot.languages import load_languages
+from bot.understanding.phrases import read_yaml
 from bot.web.languages import (
     LanguageReader,
     OfferedLanguage,
@@ -24,7 +25,7 @@ from bot.web.languages import (
     offered_languages,
 )
 from bot.web.messages import button_titles
-from tests.assistant import WebService, start_web_service
+from tests.assistant import PROJECT_DIR, WebService, free_port, start_web_service
 from tests.web.test_public import SECRET, call
 
 # Invented messages, written for these tests from what each language's
@@ -44,6 +45,8 @@ ENGLISH = [
     "he has a knife",
     "the bloke next door never goes out",
 ]
+# The widget's words in Polish, as the translator's file has them.
+POLISH_WORDS = read_yaml(PROJECT_DIR / "data" / "pl" / "widget.yml")
 # Too short or too plain to tell: the conversation stays in its language.
 UNCLEAR = ["ok", "yes", "12", "/affirm", "07700 900123", ""]
 
@@ -133,7 +136,10 @@ def test_only_languages_the_file_lists_are_offered_with_their_review_state():
     offered = offered_languages(["pl", "xx"], languages)
     assert list(offered) == ["en", "pl"]
     assert offered["en"].draft is False
-    assert offered["pl"] == OfferedLanguage("pl", languages["pl"].name, draft=True)
+    assert offered["pl"] == OfferedLanguage(
+        "pl", languages["pl"].name, draft=True, words=POLISH_WORDS
+    )
+    assert offered["en"].words == {}  # English is the widget's own
     assert list(offered_languages([], languages)) == ["en"]
 
 
@@ -200,8 +206,8 @@ def test_a_session_lists_the_languages_and_starts_in_the_chosen_one(two_language
     assert status == 200 and body["language"] == "en" and headers["Content-Language"] == "en"
     assert body["replies"][0]["text"] == "en"
     assert body["languages"] == [
-        {"code": "en", "name": "English", "draft": False},
-        {"code": "pl", "name": load_languages()["pl"].name, "draft": True},
+        {"code": "en", "name": "English", "draft": False, "words": {}},
+        {"code": "pl", "name": load_languages()["pl"].name, "draft": True, "words": POLISH_WORDS},
     ]
     status, headers, body = call(f"{web.url}/api/session", {"language": "pl"})
     assert body["language"] == "pl" and headers["Content-Language"] == "pl"
@@ -238,3 +244,24 @@ def test_the_log_says_which_language_answered_and_nothing_typed(two_languages):
     log = web.log.read_text()
     assert "language=pl outcome=ok" in log
     assert POLISH[2] not in log and folded(POLISH[2]) not in log
+
+
+def test_when_a_languages_assistant_cannot_answer_the_safe_default_is_in_that_language(
+    tmp_path,
+):
+    english = StandInRasa("en")
+    try:
+        for web in start_web_service(
+            tmp_path,
+            "public",
+            english.url,
+            RASA_URL_PL=f"http://127.0.0.1:{free_port()}",  # nothing listens there
+            WEB_SESSION_SECRET=SECRET,
+        ):
+            status, _, body = call(f"{web.url}/api/session", {"language": "pl"})
+            assert status == 200
+            assert body["replies"] == [{"text": POLISH_WORDS["safe_default"], "buttons": []}]
+            assert "999" in POLISH_WORDS["safe_default"] and "101" in POLISH_WORDS["safe_default"]
+            assert chat(web, {"sender": body["sender"], "message": "ok"}) == ("en", "en")
+    finally:
+        english.shutdown()

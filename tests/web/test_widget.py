@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
@@ -165,6 +166,9 @@ def test_no_serious_or_critical_accessibility_problems_with_the_widget_open(chat
 
 
 # More than one language ------------------------------------------------------
+
+# The widget's words in Polish, read from the file the translator edits.
+POLISH_WORDS = yaml.safe_load((PROJECT_DIR / "data/pl/widget.yml").read_text(encoding="utf-8"))
 # The service in front of the English and the Polish assistants, as in
 # development: Polish is offered as a draft, with a note. The Polish messages
 # were written for these tests; none comes from the training or blind sets.
@@ -201,6 +205,11 @@ def test_choosing_polish_first_starts_again_in_polish_with_the_draft_note(biling
     expect(bilingual.locator(".wc-draft-note")).to_be_hidden()
     menu.select_option("pl")
     expect(bilingual.locator(".wc-bot[lang=pl]").first).to_be_visible()
+    # Everything around the conversation now speaks Polish too, 999 first.
+    expect(bilingual.locator(".wc-notice")).to_have_text(POLISH_WORDS["notice"])
+    expect(bilingual.get_by_role("button", name=POLISH_WORDS["leave"])).to_be_visible()
+    expect(bilingual.get_by_label(POLISH_WORDS["message"])).to_be_visible()
+    expect(bilingual.locator(".wc-panel")).to_have_attribute("lang", "pl")
     expect(bilingual.locator(".wc-typing")).to_have_text("")
     shown = "\n\n".join(bilingual.locator(".wc-bot p").all_inner_texts())
     assert said(shown, "utter_opening", "pl") and not said(shown, "utter_opening")
@@ -219,7 +228,19 @@ def test_written_in_polish_danger_gets_the_999_answer_first(bilingual: Page):
     assert said_first(
         [{"text": replies_to_last_message(bilingual)}], "utter_immediate_danger", "pl"
     ), replies_to_last_message(bilingual)
-    expect(bilingual.get_by_label("Language")).to_have_value("pl")
+    expect(bilingual.get_by_label(POLISH_WORDS["language"])).to_have_value("pl")
+
+
+def test_when_the_service_cannot_be_reached_a_polish_conversation_is_told_in_polish(
+    bilingual: Page,
+):
+    bilingual.get_by_label("Language").select_option("pl")
+    expect(bilingual.locator(".wc-bot[lang=pl]").first).to_be_visible()
+    bilingual.route("**/api/chat", lambda route: route.abort())
+    bilingual.get_by_label(POLISH_WORDS["message"]).fill("czy ktoś tam jest")
+    bilingual.keyboard.press("Enter")
+    unreachable = " ".join(POLISH_WORDS["unreachable"].split())
+    expect(bilingual.locator(".wc-bot").last).to_have_text(re.compile(re.escape(unreachable)))
 
 
 def test_switching_to_polish_mid_conversation_carries_on_in_polish(bilingual: Page):

@@ -28,9 +28,28 @@
   // After this many typed messages the language is settled: a Polish name
   // given in an English report must not move the report into Polish.
   var FIRST_MESSAGES = 3;
-  var UNREACHABLE =
-    "Sorry, I can't connect just now. If anyone is in danger, call 999. " +
-    "Otherwise you can call 101 at any time, day or night.";
+  // The widget's own words, in English. Another language's come with the
+  // list of languages the service offers (data/<code>/widget.yml), and are
+  // shown once the conversation is in that language.
+  var ENGLISH = {
+    launcher: "Worried about someone? Chat with us",
+    title: "Worried about someone?",
+    language: "Language",
+    notice: "If anyone is in danger now, call 999. This is an automated assistant.",
+    message: "Your message",
+    send: "Send",
+    clear: "Clear chat",
+    close: "Close",
+    close_label: "Close the chat",
+    leave: "Leave this site",
+    leave_title: "Leaves at once and clears this chat. You can also press Esc twice.",
+    typing: "The assistant is typing\u2026",
+    you: "You: ",
+    assistant: "Assistant: ",
+    unreachable:
+      "Sorry, I can't connect just now. If anyone is in danger, call 999. " +
+      "Otherwise you can call 101 at any time, day or night.",
+  };
 
   var state = load();
   var lastEscape = 0;
@@ -81,13 +100,11 @@
 
   // The page furniture ------------------------------------------------------
 
-  var exitButton = element("button", { type: "button", class: "wc-exit" }, "Leave this site");
-  exitButton.title = "Leaves at once and clears this chat. You can also press Esc twice.";
+  var exitButton = element("button", { type: "button", class: "wc-exit" });
 
   var launcher = element(
     "button",
-    { type: "button", class: "wc-launcher", "aria-expanded": "false", "aria-controls": "wc-panel" },
-    "Worried about someone? Chat with us"
+    { type: "button", class: "wc-launcher", "aria-expanded": "false", "aria-controls": "wc-panel" }
   );
 
   var panel = element("section", {
@@ -100,18 +117,14 @@
   panel.hidden = true;
 
   var header = element("div", { class: "wc-header" });
-  header.appendChild(element("h2", { id: "wc-title", class: "wc-title" }, "Worried about someone?"));
-  var clearButton = element("button", { type: "button", class: "wc-clear" }, "Clear chat");
-  var closeButton = element("button", { type: "button", class: "wc-close" }, "Close");
-  closeButton.setAttribute("aria-label", "Close the chat");
+  var title = element("h2", { id: "wc-title", class: "wc-title" });
+  header.appendChild(title);
+  var clearButton = element("button", { type: "button", class: "wc-clear" });
+  var closeButton = element("button", { type: "button", class: "wc-close" });
   header.appendChild(clearButton);
   header.appendChild(closeButton);
 
-  var notice = element(
-    "p",
-    { id: "wc-notice", class: "wc-notice" },
-    "If anyone is in danger now, call 999. This is an automated assistant."
-  );
+  var notice = element("p", { id: "wc-notice", class: "wc-notice" });
   var log = element("div", {
     class: "wc-log",
     role: "log",
@@ -121,7 +134,7 @@
   });
   var typing = element("p", { class: "wc-typing", role: "status" });
   var form = element("form", { class: "wc-form" });
-  var label = element("label", { for: "wc-input", class: "wc-visually-hidden" }, "Your message");
+  var label = element("label", { for: "wc-input", class: "wc-visually-hidden" });
   var input = element("textarea", {
     id: "wc-input",
     class: "wc-input",
@@ -129,13 +142,14 @@
     maxlength: String(MAX_LENGTH),
     autocomplete: "off",
   });
-  var sendButton = element("button", { type: "submit", class: "wc-send" }, "Send");
+  var sendButton = element("button", { type: "submit", class: "wc-send" });
   form.appendChild(label);
   form.appendChild(input);
   form.appendChild(sendButton);
 
   var languageRow = element("div", { class: "wc-language" });
-  languageRow.appendChild(element("label", { for: "wc-language" }, "Language"));
+  var languageLabel = element("label", { for: "wc-language" });
+  languageRow.appendChild(languageLabel);
   var languageMenu = element("select", { id: "wc-language", class: "wc-language-menu" });
   languageRow.appendChild(languageMenu);
   // In development a language whose replies no translator has reviewed is
@@ -149,6 +163,38 @@
   });
 
   // Showing the conversation --------------------------------------------------
+
+  function words() {
+    var current = (state.languages || []).filter(function (language) {
+      return language.code === state.language;
+    })[0];
+    var own = (current && current.words) || {};
+    var chosen = {};
+    Object.keys(ENGLISH).forEach(function (key) {
+      chosen[key] = own[key] || ENGLISH[key];
+    });
+    return chosen;
+  }
+
+  function showWords() {
+    // Everything around the conversation speaks the conversation's language.
+    var said = words();
+    [exitButton, launcher, panel].forEach(function (part) {
+      part.setAttribute("lang", state.language || "en");
+    });
+    exitButton.textContent = said.leave;
+    exitButton.title = said.leave_title;
+    launcher.textContent = said.launcher;
+    title.textContent = said.title;
+    clearButton.textContent = said.clear;
+    closeButton.textContent = said.close;
+    closeButton.setAttribute("aria-label", said.close_label);
+    notice.textContent = said.notice;
+    label.textContent = said.message;
+    sendButton.textContent = said.send;
+    languageLabel.textContent = said.language;
+    typing.textContent = busy ? said.typing : "";
+  }
 
   function showLanguages() {
     var languages = state.languages || [];
@@ -174,7 +220,7 @@
     if (message.lang) {
       bubble.setAttribute("lang", message.lang); // read aloud in its own language
     }
-    var who = message.from === "bot" ? "Assistant: " : "You: ";
+    var who = message.from === "bot" ? words().assistant : words().you;
     bubble.appendChild(element("span", { class: "wc-visually-hidden" }, who));
     String(message.text)
       .split(/\n+/)
@@ -201,6 +247,7 @@
 
   function render() {
     showLanguages();
+    showWords();
     log.textContent = "";
     state.messages.forEach(showMessage);
     log.scrollTop = log.scrollHeight;
@@ -214,7 +261,7 @@
 
   function setBusy(waiting) {
     busy = waiting;
-    typing.textContent = waiting ? "The assistant is typing\u2026" : "";
+    typing.textContent = waiting ? words().typing : "";
     typing.classList.toggle("wc-typing-on", waiting);
     sendButton.disabled = waiting;
     render();
@@ -258,7 +305,7 @@
         showReplies(result.data.replies, state.language);
       })
       .catch(function () {
-        add("bot", UNREACHABLE);
+        add("bot", words().unreachable);
       })
       .then(function () {
         setBusy(false);
@@ -295,11 +342,11 @@
               state.sender = null; // e.g. the service was reset: start again next time
               save();
             }
-            add("bot", (result.data.error || "Sorry, that didn't work.") + " " + UNREACHABLE);
+            add("bot", (result.data.error || "Sorry, that didn't work.") + " " + words().unreachable);
           }
         })
         .catch(function () {
-          add("bot", UNREACHABLE);
+          add("bot", words().unreachable);
         })
         .then(function () {
           setBusy(false);
