@@ -11,11 +11,12 @@ RASA := $(VENV)/bin/rasa
 LANGUAGE_DIR := build/spacy-en-welfare
 MODEL := models/welfare.tar.gz
 TRAINING_DATA := data/nlu data/rules
-# The Polish assistant (issue 15): its own examples and replies, the same rules.
-POLISH_LANGUAGE_DIR := build/spacy-pl-welfare
-POLISH_DOMAIN := build/pl/domain.yml
-POLISH_MODEL := models/welfare-pl.tar.gz
-POLISH_TRAINING_DATA := data/pl/nlu data/rules
+# Every other language is a folder of data/ with its own pipeline
+# (data/<code>/config.yml): its examples and replies, the same rules. Each is
+# built, trained and scored alike by the pattern rules below, so adding a
+# language is adding its data (docs/content-guide.md), never a make target.
+LANGUAGES := $(patsubst data/%/config.yml,%,$(wildcard data/*/config.yml))
+LANGUAGE_MODELS := $(foreach code,$(LANGUAGES),models/welfare-$(code).tar.gz)
 # What starts PostgreSQL, Redis and nginx for `make test` (a test replaces it).
 SERVICES := scripts/services
 
@@ -52,20 +53,22 @@ $(MODEL): $(LANGUAGE_DIR)/.built config.yml domain.yml $(shell find $(TRAINING_D
 	@# Rasa loads only a model whose hash was recorded here (bot/serve.py).
 	$(PY) -m bot.serve record-model $@
 
-$(POLISH_LANGUAGE_DIR)/.built: $(VENV)/.installed bot/understanding/language.py
-	$(PY) -m bot.understanding.language $(POLISH_LANGUAGE_DIR) --language pl
+# $$* is the language's code, once make has matched the pattern.
+.SECONDEXPANSION:
+build/spacy-%-welfare/.built: $(VENV)/.installed $(wildcard bot/understanding/*.py) $$(wildcard data/$$*/*.yml)
+	$(PY) -m bot.understanding.language build/spacy-$*-welfare --language $*
 	touch $@
 
-$(POLISH_DOMAIN): $(VENV)/.installed domain.yml data/pl/responses.yml data/languages.yml bot/languages.py
-	$(PY) -m bot.languages domain pl $@
+build/%/domain.yml: $(VENV)/.installed domain.yml data/%/responses.yml data/languages.yml bot/languages.py
+	$(PY) -m bot.languages domain $* $@
 
-$(POLISH_MODEL): $(POLISH_LANGUAGE_DIR)/.built $(POLISH_DOMAIN) data/pl/config.yml $(shell find $(POLISH_TRAINING_DATA) -name '*.yml') $(wildcard bot/understanding/*.py)
-	$(RASA) train --data $(POLISH_TRAINING_DATA) --config data/pl/config.yml \
-		--domain $(POLISH_DOMAIN) --fixed-model-name welfare-pl --out models
+models/welfare-%.tar.gz: build/spacy-%-welfare/.built build/%/domain.yml data/%/config.yml $$(shell find data/$$*/nlu data/rules -name '*.yml') $(wildcard bot/understanding/*.py)
+	$(RASA) train --data data/$*/nlu data/rules --config data/$*/config.yml \
+		--domain build/$*/domain.yml --fixed-model-name welfare-$* --out models
 	touch $@
 	$(PY) -m bot.serve record-model $@
 
-train: $(MODEL) $(POLISH_MODEL) ## Train the models, English and Polish (only when data, config or components changed)
+train: $(MODEL) $(LANGUAGE_MODELS) ## Train the models, English and every other language (only when data, config or components changed)
 
 check: $(VENV)/.installed ## Check the content: Rasa's validation, safety, plain English
 	$(PY) scripts/validate.py --data $(TRAINING_DATA)
@@ -96,17 +99,20 @@ test: check lint train browser ## Every check: validation, training, pytest, bro
 	$(MAKE) --no-print-directory evaluate
 	$(PY) scripts/bench.py --smoke
 
-evaluate: train ## Score understanding on the blind and held-out sets, English and Polish (results/understanding/)
+evaluate: train ## Score understanding on the blind and held-out sets, in every language (results/understanding/)
 	$(PY) scripts/evaluate.py --model $(MODEL) --blind tests/nlu_blind.yml \
 		--holdout tests/nlu_holdout.yml --out results/understanding
-	$(PY) scripts/evaluate.py --language pl --model $(POLISH_MODEL) \
-		--blind tests/nlu_blind_pl.yml --out results/understanding/pl
+	@# Each other language on its own blind set, tests/nlu_blind_<code>.yml.
+	for code in $(LANGUAGES); do \
+		$(PY) scripts/evaluate.py --language $$code --model models/welfare-$$code.tar.gz \
+			--blind tests/nlu_blind_$$code.yml --out results/understanding/$$code; \
+	done
 
 # A previous commit's model, built and scored with that commit's own code (its
 # components and phrase files), on today's sets: the "before" of a change.
 # Commits before the layout change (issue 12) build the pipeline with bot.language.
 PREVIOUS ?= HEAD~1
-previous: $(VENV)/.installed ## Score a previous commit's model on the same sets (PREVIOUS=commit)
+previous: $(VENV)/.installed ## Score a previous commit's models on the same sets (PREVIOUS=commit)
 	rm -rf build/previous && git worktree prune
 	git worktree add --force --detach build/previous $(PREVIOUS)
 	cd build/previous && export PYTHONPATH=$(CURDIR)/build/previous && \
@@ -115,7 +121,17 @@ previous: $(VENV)/.installed ## Score a previous commit's model on the same sets
 		$(CURDIR)/$(RASA) train --data $(TRAINING_DATA) --fixed-model-name welfare --out models && \
 		$(CURDIR)/$(PY) $(CURDIR)/scripts/evaluate.py --report-only --model models/welfare.tar.gz \
 			--blind $(CURDIR)/tests/nlu_blind.yml --holdout $(CURDIR)/tests/nlu_holdout.yml \
-			--out $(CURDIR)/results/previous
+			--out $(CURDIR)/results/previous && \
+		for config in $$(ls data/*/config.yml 2>/dev/null); do \
+			code=$$(basename $$(dirname $$config)); \
+			$(CURDIR)/$(PY) -m bot.understanding.language build/spacy-$$code-welfare --language $$code; \
+			$(CURDIR)/$(PY) -m bot.languages domain $$code build/$$code/domain.yml; \
+			$(CURDIR)/$(RASA) train --data data/$$code/nlu data/rules --config $$config \
+				--domain build/$$code/domain.yml --fixed-model-name welfare-$$code --out models; \
+			$(CURDIR)/$(PY) $(CURDIR)/scripts/evaluate.py --report-only --language $$code \
+				--model models/welfare-$$code.tar.gz --blind $(CURDIR)/tests/nlu_blind_$$code.yml \
+				--out $(CURDIR)/results/previous/$$code; \
+		done
 
 cross-validate: $(LANGUAGE_DIR)/.built ## 5-fold cross-validation on the training data (about 5 min)
 	$(PY) scripts/evaluate.py --model $(MODEL) --blind tests/nlu_blind.yml \

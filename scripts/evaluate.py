@@ -63,14 +63,16 @@ TARGETS = {
         "warning_sign_f1": (">=", 0.90),
         "immediate_danger_recall": (">=", 1.0),
     },
-    # Polish (issue 15), on tests/nlu_blind_pl.yml, written from the meanings alone.
-    "blind_pl": {
+    # Another language's first release (issue 15), on its blind set
+    # (tests/nlu_blind_<code>.yml), written from the meanings alone.
+    "first_release": {
         "intent_macro_f1": (">=", 0.92),
         "warning_sign_f1": (">=", 0.90),
         "immediate_danger_recall": (">=", 1.0),
         "false_alarm_rate": ("<=", 0.02),
     },
 }
+TARGETS["blind_pl"] = TARGETS["first_release"]
 # What the model reached on the blind set when these were last raised
 # (closing note of issue 10). `make test` fails below them; raise them when
 # a change improves a figure, never lower them to let a change through.
@@ -223,6 +225,8 @@ def verdicts(
 ) -> List[Tuple[str, float, str, float, bool]]:
     """Returns (figure, value, comparison, bound, met) for each bound of the set."""
     rows = []
+    if name not in bounds and bounds is TARGETS and name.startswith("blind_"):
+        name = "first_release"  # a new language is held to a first release's targets
     for figure, (comparison, target) in bounds.get(name, {}).items():
         value = figures[figure]
         met = value >= target if comparison == ">=" else value <= target
@@ -315,6 +319,8 @@ def main(argv: Sequence[str] = None) -> int:
             continue
         for figure, _value, comparison, target, met in verdicts(name, figures):
             print(f"  target {figure} {comparison} {target}: {'ok' if met else 'OFF TARGET'}")
+        if name not in FLOORS:
+            print(f"  no floors yet for {name}: record today's figures in FLOORS")
         for figure, value, comparison, floor, met in verdicts(name, figures, FLOORS):
             below_floor = below_floor or not met
             if not met:

@@ -2,6 +2,7 @@
 
 import pytest
 
+from scripts import evaluate
 from scripts.evaluate import fallback_sweep, sign_values, top_real_intent, value_f1
 
 
@@ -41,3 +42,21 @@ def test_the_sweep_counts_right_and_wrong_answers_under_each_threshold():
     assert by_threshold[0.4]["wrong_guesses_caught"] == 0
     assert by_threshold[0.5]["wrong_guesses_caught"] == 1
     assert by_threshold[0.5]["wrong_guesses_in_all"] == 1
+
+
+def test_a_new_language_is_held_to_a_first_releases_targets_and_has_no_floors_yet():
+    figures = {
+        "intent_macro_f1": 0.95,
+        "warning_sign_f1": 0.85,
+        "immediate_danger_recall": 1.0,
+        "false_alarm_rate": 0.01,
+    }
+    judged = {figure: met for figure, _, _, _, met in evaluate.verdicts("blind_xx", figures)}
+    assert judged == {
+        "intent_macro_f1": True,
+        "warning_sign_f1": False,
+        "immediate_danger_recall": True,
+        "false_alarm_rate": True,
+    }
+    assert evaluate.verdicts("blind_xx", figures, evaluate.FLOORS) == []
+    assert evaluate.verdicts("blind_pl", figures) == evaluate.verdicts("blind_xx", figures)
