@@ -399,11 +399,11 @@ def said_first(replies: List[dict], response: str, language: str = "en") -> bool
     return response_pattern(response, language).match(joined) is not None
 
 
-def button_title(response: str, payload: str) -> str:
+def button_title(response: str, payload: str, language: str = "en") -> str:
     """Returns the title of the response's button that sends the payload."""
     return next(
         button["title"]
-        for variation in DOMAIN["responses"][response]
+        for variation in REPLIES[language][response]
         for button in variation.get("buttons") or []
         if button["payload"] == payload
     )

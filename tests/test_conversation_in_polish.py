@@ -14,8 +14,19 @@ from typing import List, Tuple
 import pytest
 
 from actions.content import report_words
+from bot.languages import load_languages
 from bot.settings import Settings
-from tests.assistant import RECEIPT, Assistant, WebService, request, said, said_first, texts
+from tests.assistant import (
+    RECEIPT,
+    Assistant,
+    WebService,
+    request,
+    said,
+    said_first,
+    start_web_service,
+    texts,
+)
+from tests.console import Console, new_account
 from tests.web.test_public import call
 
 SIGNS = "Moja sąsiadka od tygodnia w ogóle nie wychodzi z domu"
@@ -124,6 +135,22 @@ def test_a_report_made_in_polish_reaches_the_team_in_their_words_marked_polish(
     assert record["location"] == "ulica Zmyślona 1, Przykładowo"
     exported = store.review.export(actor="pytest", reason="test check")
     assert {row["reference"]: row["language"] for row in exported}[reference] == "pl"
+
+
+def test_the_console_shows_a_report_made_in_polish_as_polish(
+    bilingual_web, assistant, store, tmp_path
+):
+    reference, _ = report_in_polish(Chat(bilingual_web))
+    # The concern team's console, on the store the assistant wrote to.
+    for staff in start_web_service(
+        tmp_path, "staff", CONCERNS_DATA_DIR=str(assistant.concerns_dir)
+    ):
+        officer = Console(staff.url)
+        officer.sign_in_for_work(new_account(store, "officer"))
+        listed = officer.get("/console/concerns").text
+        row = listed[listed.index(reference) :]
+        row = row[: row.index("</tr>")]
+        assert f"<td>{load_languages()['pl'].english_name}</td>" in row
 
 
 def test_switching_language_mid_conversation_keeps_what_was_said(bilingual_web, assistant, store):

@@ -11,7 +11,15 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from actions.content import warning_sign_labels
-from tests.assistant import PROJECT_DIR, button_title, said, said_first, start_web_service
+from bot.settings import Settings
+from tests.assistant import (
+    PROJECT_DIR,
+    RECEIPT,
+    button_title,
+    said,
+    said_first,
+    start_web_service,
+)
 
 RESULTS = PROJECT_DIR / "results"
 EXIT_URL = "https://www.google.com/"
@@ -48,8 +56,9 @@ def chat(page: Page, site: str) -> Page:
     return page
 
 
-def say(page: Page, text: str) -> None:
-    page.get_by_label("Your message").fill(text)
+def say(page: Page, text: str, label: str = "Your message") -> None:
+    """Types a message in the box labelled ``label`` (in the conversation's language)."""
+    page.get_by_label(label).fill(text)
     page.keyboard.press("Enter")
     expect(page.locator(".wc-user").last).to_have_text(re.compile(re.escape(text)))
     expect(page.locator(".wc-typing")).to_have_text("")
@@ -254,3 +263,49 @@ def test_switching_to_polish_mid_conversation_carries_on_in_polish(bilingual: Pa
     expect(bilingual.locator(".wc-typing")).to_have_text("")
     assert said(replies_to_last_message(bilingual), "utter_advice", "pl")
     expect(bilingual.locator(".wc-bot[lang=pl]").last).to_be_visible()
+
+
+# What the person does at each question of a report made in Polish in the
+# widget: a button to press (its Polish title), or words to type.
+POLISH_REPORT = {
+    "utter_ask_concern_details": "Wygląda na przestraszoną, kiedy on wraca do domu (zmyślone)",
+    "utter_ask_concern_duration": '/inform{{"choice": "a few weeks"}}',
+    "utter_ask_relationship": '/inform{{"choice": "neighbour"}}',
+    "utter_ask_whereabouts": "ulica Zmyślona 2, Przykładowo",
+    "utter_ask_in_danger_now": "/deny",
+    "utter_ask_contact_preference": '/inform{{"choice": "anonymous"}}',
+    "utter_ask_report_confirmed": "/affirm",
+}
+
+
+def press_in_polish(page: Page, response: str, payload: str) -> None:
+    """Presses the latest question's button, and waits for the answer."""
+    pressed = page.locator(".wc-user").count() + 1
+    page.get_by_role("button", name=button_title(response, payload, "pl")).last.click()
+    expect(page.locator(".wc-user")).to_have_count(pressed)
+    expect(page.locator(".wc-typing")).to_have_text("")
+
+
+def test_a_report_made_in_polish_in_the_widget_reaches_the_team_marked_polish(
+    bilingual: Page, assistant
+):
+    say(bilingual, "Moja sąsiadka od tygodnia w ogóle nie wychodzi z domu")
+    press_in_polish(bilingual, "utter_ask_anything_else", "/deny")
+    assert said(replies_to_last_message(bilingual), "utter_advice", "pl")
+    press_in_polish(bilingual, "utter_advice", "/want_to_report")
+    answered = []
+    while not said(replies_to_last_message(bilingual), "utter_concern_received", "pl"):
+        shown = replies_to_last_message(bilingual)
+        question = next((name for name in POLISH_REPORT if said(shown, name, "pl")), None)
+        assert question and question not in answered, f"after {answered}: {shown}"
+        answered.append(question)
+        answer = POLISH_REPORT[question]
+        if answer.startswith("/"):
+            press_in_polish(bilingual, question, answer)
+        else:
+            say(bilingual, answer, POLISH_WORDS["message"])
+    reference = RECEIPT.search(replies_to_last_message(bilingual)).group(1)
+    store = Settings.from_env({"CONCERNS_DATA_DIR": str(assistant.concerns_dir)}).open_store()
+    record = store.review.read(reference, actor="pytest", reason="test check")
+    assert record["language"] == "pl"
+    assert record["location"] == POLISH_REPORT["utter_ask_whereabouts"]
