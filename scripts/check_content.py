@@ -303,6 +303,22 @@ def check_widget_words(content: Content) -> Iterator[Problem]:
             )
             continue
         said = content.load(path) or {}
+        own = [r.responses for r in content.replies if r.language.code == language.code]
+        titles = {
+            str(button.get("title", "")).strip().lower()
+            for responses in own
+            for variations in responses.values()
+            for variation in variations or []
+            for button in variation.get("buttons") or []
+        }
+        for name in ("send", "clear", "close", "leave"):
+            if str(said.get(name, "")).strip().lower() in titles:
+                yield Problem(
+                    content.rel(path),
+                    said.lc.key(name)[0] + 1,
+                    f"{name} is also the title of a reply's button: a screen reader would "
+                    "offer two buttons of that name. Make one of them say more.",
+                )
         for name in WIDGET_WORDS:
             if not said.get(name):
                 yield Problem(content.rel(path), 1, f"{name} is missing: the widget needs it.")

@@ -87,12 +87,18 @@ def test_the_demo_page_gives_only_verified_numbers():
     assert set(NUMBER.findall(text)) - VERIFIED_NUMBERS == set()
 
 
-def test_the_widgets_own_message_gives_only_verified_numbers_999_first():
+def widget_words(name: str) -> str:
+    """Returns one of the widget's own English words, as its script writes it."""
     code = (PROJECT_DIR / "bot/web/static/widget/widget.js").read_text(encoding="utf-8")
-    statement = re.search(r"var UNREACHABLE =(.*?);", code, flags=re.DOTALL).group(1)
-    message = "".join(re.findall(r'"([^"]*)"', statement))
+    statement = re.search(rf"^    {name}:(.*?),$", code, flags=re.DOTALL | re.MULTILINE).group(1)
+    return "".join(re.findall(r'"([^"]*)"', statement))
+
+
+def test_the_widgets_own_message_gives_only_verified_numbers_999_first():
+    message = widget_words("unreachable")
     assert set(NUMBER.findall(message)) == {"999", "101"}
     assert message.index("999") < message.index("101")
+    assert set(NUMBER.findall(widget_words("notice"))) == {"999"}
 
 
 def test_the_safe_default_gives_999_then_101():

@@ -302,3 +302,22 @@ def test_the_widgets_english_words_are_the_ones_every_language_translates():
     keys = re.findall(r"^\s+(\w+):", english, re.MULTILINE)
     # The safe default is the web service's own (bot/web/protection.py).
     assert keys == [name for name in WIDGET_WORDS if name != "safe_default"]
+
+
+def test_a_polish_widget_button_named_like_a_reply_button_is_caught(copy):
+    replace(copy / "data" / "pl" / "responses.yml", '"Wyślij zgłoszenie"', '"Wyślij"')
+    [(path, _, message)] = problems(copy)
+    assert path == "data/pl/widget.yml" and message.startswith("send is also the title")
+
+
+def test_no_english_widget_button_is_named_like_a_reply_button():
+    script = (PROJECT_DIR / "bot/web/static/widget/widget.js").read_text(encoding="utf-8")
+    titles = {
+        button["title"].lower()
+        for variations in check_content.Content(PROJECT_DIR).english.responses.values()
+        for variation in variations
+        for button in variation.get("buttons") or []
+    }
+    for name in ("send", "clear", "close", "leave"):
+        word = re.search(rf'^\s+{name}: "([^"]+)"', script, re.MULTILINE).group(1)
+        assert word.lower() not in titles, name

@@ -14,7 +14,7 @@
  *
  * Where the service offers more than one language, a menu chooses it, and the
  * choice wins. Until the person chooses, the service answers in the language
- * their first messages are written in (bot/web/languages.py).
+ * their first messages are written in.
  */
 (function () {
   "use strict";
@@ -29,8 +29,8 @@
   // given in an English report must not move the report into Polish.
   var FIRST_MESSAGES = 3;
   // The widget's own words, in English. Another language's come with the
-  // list of languages the service offers (data/<code>/widget.yml), and are
-  // shown once the conversation is in that language.
+  // list of languages the service offers (its translator's widget words), and
+  // are shown once the conversation is in that language.
   var ENGLISH = {
     launcher: "Worried about someone? Chat with us",
     title: "Worried about someone?",
