@@ -33,6 +33,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from bot.understanding.identifier import Identifier
 from bot.understanding.intent_classifier import override_intent
 
 OTHER_LANGUAGE_INTENT = "other_language"
@@ -72,19 +73,11 @@ class LanguageIdentifier:
     ) -> None:
         self.english_words: FrozenSet[str] = frozenset(english_words) | STOP_WORDS
         self.languages = languages
-        self._identifier: Optional[Any] = None
+        self.identifier = Identifier(languages)
 
     def classify(self, text: str) -> Tuple[str, float]:
         """Returns the most likely language and its probability."""
-        if self._identifier is None:
-            from py3langid.langid import MODEL_FILE
-            from py3langid.langid import LanguageIdentifier as Identifier
-
-            identifier = Identifier.from_pickled_model(MODEL_FILE, norm_probs=True)
-            identifier.set_languages(list(self.languages))
-            self._identifier = identifier
-        language, probability = self._identifier.classify(text)
-        return language, float(probability)
+        return self.identifier.classify(text)
 
     def other_language(self, text: str) -> Optional[str]:
         """Returns the language the text is clearly written in, if not English."""

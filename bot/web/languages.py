@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from bot.languages import ENGLISH, PROJECT_DIR, Language
+from bot.understanding.identifier import Identifier
 from bot.understanding.phrases import read_yaml
 
 WORD = re.compile(r"[^\W\d_]+")
@@ -124,7 +125,7 @@ class LanguageReader:
             code: vocabulary.difference(*(words[other] for other in words if other != code))
             for code, vocabulary in words.items()
         }
-        self._identifier: Optional[Any] = None
+        self.identifier = Identifier(self.codes)
 
     @classmethod
     def from_examples(cls, codes: Sequence[str], project_dir: Path = PROJECT_DIR) -> LanguageReader:
@@ -156,21 +157,8 @@ class LanguageReader:
             return best
         if len(words) < IDENTIFIER_MIN_WORDS:
             return None
-        language, probability = self._identify(text)
+        language, probability = self.identifier.classify(text)
         return language if probability >= IDENTIFIER_MIN_PROBABILITY else None
-
-    def _identify(self, text: str) -> Tuple[str, float]:
-        if self._identifier is None:
-            # Loaded on first use: its model ships inside the package, and
-            # an English-only service never needs it.
-            from py3langid.langid import MODEL_FILE
-            from py3langid.langid import LanguageIdentifier as Identifier
-
-            identifier = Identifier.from_pickled_model(MODEL_FILE, norm_probs=True)
-            identifier.set_languages(list(self.codes))
-            self._identifier = identifier
-        language, probability = self._identifier.classify(text)
-        return language, float(probability)
 
 
 def language_for(

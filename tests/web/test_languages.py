@@ -102,7 +102,7 @@ def test_own_words_decide_before_the_identifier_is_loaded():
     reader = LanguageReader({"en": {"curtains", "shut", "the"}, "xx": {"zorp", "blat", "the"}})
     assert reader.language_of("the zorp blat") == "xx"
     assert reader.language_of("the curtains shut") == "en"
-    assert reader._identifier is None
+    assert reader.identifier._model is None
 
 
 OFFERED = {
