@@ -53,6 +53,9 @@ $(MODEL): $(LANGUAGE_DIR)/.built config.yml domain.yml $(shell find $(TRAINING_D
 	@# Rasa loads only a model whose hash was recorded here (bot/serve.py).
 	$(PY) -m bot.serve record-model $@
 
+# Kept, not removed as make's intermediate files: Rasa loads the pipeline
+# from build/ and `make check` reads the domains.
+.SECONDARY: $(foreach code,$(LANGUAGES),build/spacy-$(code)-welfare/.built build/$(code)/domain.yml)
 # $$* is the language's code, once make has matched the pattern.
 .SECONDEXPANSION:
 build/spacy-%-welfare/.built: $(VENV)/.installed $(wildcard bot/understanding/*.py) $$(wildcard data/$$*/*.yml)
