@@ -173,7 +173,7 @@ def create_app(settings: Optional[WebSettings] = None, *, name: str = "welfare_p
         except InvalidUsage:
             return json_error("The request must be JSON.", 400)
         chosen = body.get("language") if isinstance(body, dict) else None
-        language = chosen if chosen in app.ctx.offered else ENGLISH
+        language = chosen if isinstance(chosen, str) and chosen in app.ctx.offered else ENGLISH
         sender = new_conversation_id(app.ctx.secret)
         replies = await ask_rasa(app, sender, OPENING, language)
         return response.json(

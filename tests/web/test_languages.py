@@ -213,6 +213,10 @@ def test_a_session_lists_the_languages_and_starts_in_the_chosen_one(two_language
     assert body["language"] == "pl" and headers["Content-Language"] == "pl"
     assert polish.received[-1] == (body["sender"], "/greet")
     assert call(f"{web.url}/api/session", raw=b"{not json")[0] == 400
+    # A language that is not a code, or not offered, starts in English.
+    for odd in (["pl"], {"code": "pl"}, 12, None, "xx", "PL"):
+        status, headers, body = call(f"{web.url}/api/session", {"language": odd})
+        assert status == 200 and body["language"] == "en", odd
 
 
 def test_one_conversation_moves_between_the_languages_servers(two_languages):
