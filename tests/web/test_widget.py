@@ -93,6 +93,23 @@ def test_the_transcript_survives_a_reload_in_the_tab_but_not_in_local_storage(ch
     assert "never leaves the house" in chat.evaluate("sessionStorage.getItem('welfare-chat')")
 
 
+def test_a_transcript_saved_by_an_older_widget_carries_on_with_detection(chat: Page):
+    say(chat, "my friend never leaves the house now")
+    # As an older widget saved it: no language, no count of typed messages.
+    chat.evaluate(
+        """() => {
+          const saved = JSON.parse(sessionStorage.getItem('welfare-chat'));
+          for (const newer of ['language', 'chosen', 'written', 'languages']) delete saved[newer];
+          sessionStorage.setItem('welfare-chat', JSON.stringify(saved));
+        }"""
+    )
+    chat.reload()
+    with chat.expect_request("**/api/chat") as sent:
+        say(chat, "her phone is always off")
+    body = sent.value.post_data_json
+    assert body["language"] == "en" and body["detect"] is True
+
+
 def test_clear_chat_empties_the_transcript_and_storage(chat: Page):
     say(chat, "her phone is always off")
     chat.get_by_role("button", name="Clear chat").click()

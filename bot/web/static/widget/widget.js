@@ -59,7 +59,8 @@
     try {
       var saved = JSON.parse(window.sessionStorage.getItem(STORAGE_KEY) || "null");
       if (saved && Array.isArray(saved.messages)) {
-        return saved;
+        // A transcript saved by an older widget lacks the newer fields.
+        return Object.assign(fresh(false), saved);
       }
     } catch (ignored) {
       // A damaged or blocked store just means starting afresh.
