@@ -60,6 +60,10 @@ MIN_WORDS_TO_SCORE = 15
 MIN_EXAMPLES = 10
 # Placeholders filled from outside the slots: by the form's check (summary).
 FILLED_BY_ACTIONS_ALWAYS = {"report_summary", "retention_period"}
+# Only the English assistant tells a message in another language that it
+# understands only English; every other language's assistant is chosen for
+# the language the person writes in.
+ENGLISH_ONLY_INTENTS = {"other_language"}
 
 
 @dataclass(frozen=True)
@@ -438,9 +442,17 @@ def check_length_and_reading_ease(content: Content) -> Iterator[Problem]:
 EXAMPLE_MARKUP = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
 
 
-def examples(content: Content) -> Iterator[Tuple[str, Path, int, str]]:
-    """Yields (intent, file, line, example) for every example phrase."""
-    for path in content.files("data/nlu"):
+def nlu_folders(content: Content) -> List[Tuple[str, str]]:
+    """Returns each language's name with the folder of its example phrases."""
+    others = list(content.languages.values())[1:]
+    return [("English", "data/nlu")] + [
+        (language.english_name, f"data/{language.code}/nlu") for language in others
+    ]
+
+
+def examples(content: Content, folder: str = "data/nlu") -> Iterator[Tuple[str, Path, int, str]]:
+    """Yields (intent, file, line, example) for every example phrase of one language."""
+    for path in content.files(folder):
         data = content.load(path) or {}
         for item in data.get("nlu") or []:
             if "intent" not in item:
@@ -454,10 +466,15 @@ def examples(content: Content) -> Iterator[Tuple[str, Path, int, str]]:
 
 
 def check_examples(content: Content) -> Iterator[Problem]:
-    """Enough examples per intent; no example shared by two intents."""
+    """In every language: enough examples per intent; no example shared by two intents."""
+    for named, folder in nlu_folders(content):
+        yield from _check_examples_of(content, named, folder)
+
+
+def _check_examples_of(content: Content, named: str, folder: str) -> Iterator[Problem]:
     counts: Dict[str, int] = {}
     first_seen: Dict[str, Tuple[str, Path, int]] = {}
-    for intent, path, line, text in examples(content):
+    for intent, path, line, text in examples(content, folder):
         counts[intent] = counts.get(intent, 0) + 1
         key = " ".join(text.lower().split())
         if key in first_seen and first_seen[key][0] != intent:
@@ -473,12 +490,14 @@ def check_examples(content: Content) -> Iterator[Problem]:
     domain = content.rel(content.domain_path)
     for intent in intents:
         name = intent if isinstance(intent, str) else next(iter(intent))
+        if named != "English" and name in ENGLISH_ONLY_INTENTS:
+            continue
         if counts.get(name, 0) < MIN_EXAMPLES:
             yield Problem(
                 domain,
                 intents.lc.item(intents.index(intent))[0] + 1,
-                f"the intent {name} has {counts.get(name, 0)} example phrases: it needs at "
-                f"least {MIN_EXAMPLES} to be understood reliably.",
+                f"the intent {name} has {counts.get(name, 0)} example phrases in {named} "
+                f"({folder}): it needs at least {MIN_EXAMPLES} to be understood reliably.",
             )
 
 

@@ -135,6 +135,16 @@ def test_an_example_under_two_intents_is_caught(copy):
     assert "want_to_report and greet" in message or "greet and want_to_report" in message
 
 
+def test_a_polish_example_under_two_intents_is_caught(copy):
+    # "cześć" is a Polish greeting; here it is also a request to report.
+    report = copy / "data" / "pl" / "nlu" / "report.yml"
+    line = replace(report, "  examples: |\n", "  examples: |\n    - cześć\n") + 1
+    [(path, found_line, message)] = problems(copy)
+    assert (path, found_line) == ("data/pl/nlu/report.yml", line)
+    assert "want_to_report and greet" in message
+    assert "data/pl/nlu/chitchat.yml:" in message
+
+
 def test_an_intent_with_too_few_examples_is_caught(copy):
     domain = copy / "domain.yml"
     line = replace(domain, "  - inform\n", "  - inform\n  - ask_opening_hours\n") + 1
