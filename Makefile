@@ -58,7 +58,8 @@ $(MODEL): $(LANGUAGE_DIR)/.built config.yml domain.yml $(shell find $(TRAINING_D
 .SECONDARY: $(foreach code,$(LANGUAGES),build/spacy-$(code)-welfare/.built build/$(code)/domain.yml)
 # $$* is the language's code, once make has matched the pattern.
 .SECONDEXPANSION:
-build/spacy-%-welfare/.built: $(VENV)/.installed $(wildcard bot/understanding/*.py) $$(wildcard data/$$*/*.yml)
+# Its lemma table keeps the words of its examples (bot/understanding/lemmas.py).
+build/spacy-%-welfare/.built: $(VENV)/.installed $(wildcard bot/understanding/*.py) $$(wildcard data/$$*/*.yml) $$(shell find data/$$*/nlu -name '*.yml')
 	$(PY) -m bot.understanding.language build/spacy-$*-welfare --language $*
 	touch $@
 

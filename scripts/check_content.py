@@ -239,9 +239,10 @@ def leaves(tree, trail: Tuple[str, ...] = ()) -> Iterator[Tuple[str, str]]:
 
 
 def check_every_language_writes_answers_alike(content: Content) -> Iterator[Problem]:
-    """Each language's report words and agencies match the English in shape and facts.
+    """Each language's report words, signs and agencies match the English in shape and facts.
 
     Report words: the same entries, each with the same {placeholders}.
+    Signs: a label for every sign the English has, and no other sign.
     Agencies: the same organisations by their English names, with the same
     numbers in the same order; only the words around them are translated.
     """
@@ -273,6 +274,18 @@ def check_every_language_writes_answers_alike(content: Content) -> Iterator[Prob
                         1,
                         f"{entry} must keep the English's placeholders ({shown}).",
                     )
+        signs = data / language.code / "warning_signs.yml"
+        if signs.exists():
+            english = (content.load(data / "warning_signs.yml") or {})["warning_signs"]
+            own = (content.load(signs) or {}).get("warning_signs") or {}
+            for sign in sorted(
+                set(english) - {s for s, e in own.items() if (e or {}).get("label")}
+            ):
+                yield Problem(
+                    content.rel(signs), 1, f"{sign} has no label: the English says it back."
+                )
+            for sign in sorted(set(own) - set(english)):
+                yield Problem(content.rel(signs), 1, f"{sign} is not a sign the English has.")
         agencies = data / language.code / "agencies.yml"
         if agencies.exists():
             english, own = content.load(data / "agencies.yml"), content.load(agencies) or {}

@@ -19,8 +19,8 @@ pipeline is made from code and data in this repository:
 
 Run ``python -m bot.understanding.language [output_dir]``; ``make`` does it when a phrase
 file changes. Rasa's ``SpacyNLP`` loads the result from ``config.yml``. With
-``--language pl`` it builds another language's pipeline: for now its tokenizer
-alone (``build_tokenizer_only``), loaded from ``data/pl/config.yml``.
+``--language pl`` it builds another language's pipeline
+(``build_other_language``), loaded from ``data/pl/config.yml``.
 """
 
 from __future__ import annotations
@@ -33,16 +33,20 @@ from typing import Dict, Optional, Sequence
 import spacy
 import spacy_lookups_data
 from spacy.language import Language
+from spacy.lookups import Lookups
 
+from bot.understanding.lemmas import lemma_table, words_in
 from bot.understanding.phrases import (
     WORDS_OF_TIME,
     PhraseCompiler,
     PhraseFileError,
     load_danger_cues,
+    load_danger_parts,
     load_danger_phrases,
     load_relationships,
     load_warning_signs,
 )
+from bot.understanding.stems import StemPhraseCompiler
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_OUTPUT_DIR = PROJECT_DIR / "build" / "spacy-en-welfare"
@@ -58,12 +62,47 @@ DANGER_LABEL = "danger"
 DANGER_SPANS_KEY = "danger"
 # Each cue's label is its kind in data/danger_cues.yml ("harm", "now", ...).
 DANGER_CUES_SPANS_KEY = "danger_cues"
+# Another language's danger parts (data/<code>/danger_cues.yml), under another
+# key: the safety net reads the English cues by English grammar.
+DANGER_PARTS_SPANS_KEY = "danger_parts"
 PIPELINE_NAME = "en_welfare"
 
 
 def english_lemma_lookup() -> Dict[str, str]:
     """Returns spaCy's English lookup table, form to lemma."""
     return spacy.util.load_language_data(spacy_lookups_data.en["lemma_lookup"])
+
+
+def add_phrase_rulers(
+    nlp: Language,
+    compiler: "PhraseCompiler | StemPhraseCompiler",
+    warning_signs_file: Path,
+    relationships_file: Path,
+) -> None:
+    """Adds the rulers that mark warning signs and relationships, each with its id.
+
+    Signs are entities; relationships are spans, which unlike entities may
+    overlap, so "sat outside my mum's house" keeps both.
+    """
+    sign_patterns = []
+    for sign_id, sign in load_warning_signs(warning_signs_file).items():
+        sign_patterns += compiler.patterns(
+            sign["phrases"], label=WARNING_SIGN_LABEL, pattern_id=sign_id
+        )
+    nlp.add_pipe("entity_ruler", config={"overwrite_ents": True}).add_patterns(sign_patterns)
+
+    relationship_patterns = []
+    for relationship_id, entry in load_relationships(relationships_file).items():
+        # "my sister" must not become "her sister": whose relationship it is matters.
+        relationship_patterns += compiler.patterns(
+            entry["phrases"],
+            label=RELATIONSHIP_LABEL,
+            pattern_id=relationship_id,
+            any_person=False,
+        )
+    nlp.add_pipe(
+        "span_ruler", name="relationship_ruler", config={"spans_key": RELATIONSHIP_SPANS_KEY}
+    ).add_patterns(relationship_patterns)
 
 
 def build_pipeline(
@@ -84,25 +123,7 @@ def build_pipeline(
     nlp.initialize()
 
     compiler = PhraseCompiler(nlp, lemma_lookup)
-    sign_patterns = []
-    for sign_id, sign in load_warning_signs(warning_signs_file).items():
-        sign_patterns += compiler.patterns(
-            sign["phrases"], label=WARNING_SIGN_LABEL, pattern_id=sign_id
-        )
-    nlp.add_pipe("entity_ruler", config={"overwrite_ents": True}).add_patterns(sign_patterns)
-
-    relationship_patterns = []
-    for relationship_id, entry in load_relationships(relationships_file).items():
-        # "my sister" must not become "her sister": whose relationship it is matters.
-        relationship_patterns += compiler.patterns(
-            entry["phrases"],
-            label=RELATIONSHIP_LABEL,
-            pattern_id=relationship_id,
-            any_person=False,
-        )
-    nlp.add_pipe(
-        "span_ruler", name="relationship_ruler", config={"spans_key": RELATIONSHIP_SPANS_KEY}
-    ).add_patterns(relationship_patterns)
+    add_phrase_rulers(nlp, compiler, warning_signs_file, relationships_file)
 
     danger_ruler = nlp.add_pipe(
         "span_ruler", name="danger_ruler", config={"spans_key": DANGER_SPANS_KEY}
@@ -131,16 +152,44 @@ def build_pipeline(
     return nlp
 
 
-def build_tokenizer_only(code: str) -> Language:
-    """Returns spaCy's blank pipeline for another language: its tokenizer, no phrases yet.
+def build_other_language(code: str, data_dir: Path = PROJECT_DIR / "data") -> Language:
+    """Returns another language's pipeline: spaCy's tokenizer, lemmas and phrase rulers.
 
-    The phrase files above are English, and their compiler knows English
-    forms; until a language has its own, its assistant understands from its
-    example phrases alone (data/<code>/nlu/).
+    Its lemmas come from spacy-lookups-data, for the words of its own data
+    (``bot.understanding.lemmas``), where that package has the language.
+
+    Its phrase files (``data/<code>/warning_signs.yml`` and
+    ``relationships.yml``) are written with stems (``bot.understanding.stems``),
+    since a phrase may use words no example does. A language without them
+    understands from its example phrases alone (``data/<code>/nlu/``). The
+    danger phrases and cues stay English-only: the safety net reads them by
+    English grammar, so another language's danger rests on its classifier.
     """
     nlp = spacy.blank(code)
     nlp.meta["name"] = f"{code}_welfare"
     nlp.meta["description"] = "Built from this repository by bot/understanding/language.py"
+    own_files = sorted((data_dir / code).glob("*.yml")) + sorted(
+        (data_dir / code).glob("nlu/*.yml")
+    )
+    lemma_of = lemma_table(code, words_in(own_files))
+    if lemma_of:
+        lookups = Lookups()
+        lookups.add_table("lemma_lookup", lemma_of)
+        # Copied into the pipeline: nothing is read from spacy-lookups-data at run time.
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"}).initialize(lookups=lookups)
+    signs_file = data_dir / code / WARNING_SIGNS_FILE.name
+    relationships_file = data_dir / code / RELATIONSHIPS_FILE.name
+    if signs_file.exists() and relationships_file.exists():
+        add_phrase_rulers(nlp, StemPhraseCompiler(nlp), signs_file, relationships_file)
+    parts_file = data_dir / code / DANGER_CUES_FILE.name
+    if parts_file.exists():
+        compiler = StemPhraseCompiler(nlp)
+        patterns = []
+        for kind, phrases in load_danger_parts(parts_file).items():
+            patterns += compiler.patterns(phrases, label=kind, pattern_id=kind)
+        nlp.add_pipe(
+            "span_ruler", name="danger_parts_ruler", config={"spans_key": DANGER_PARTS_SPANS_KEY}
+        ).add_patterns(patterns)
     return nlp
 
 
@@ -151,7 +200,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--language", default="en", help="a code of data/languages.yml")
     args = parser.parse_args(argv)
     try:
-        nlp = build_pipeline() if args.language == "en" else build_tokenizer_only(args.language)
+        nlp = build_pipeline() if args.language == "en" else build_other_language(args.language)
     except PhraseFileError as error:
         print(f"Cannot build the language pipeline: {error}", file=sys.stderr)
         return 1

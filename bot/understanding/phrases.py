@@ -149,6 +149,42 @@ def load_danger_cues(path: Path) -> Dict[str, List[str]]:
     return cues
 
 
+# Another language's danger parts (data/<code>/danger_cues.yml), which its
+# classifiers learn from (bot/understanding/danger_parts.py): no grammar reads them.
+DANGER_PART_KINDS = (
+    "harm",
+    "weapon",
+    "threat",
+    "now",
+    "plea",
+    "unresponsive",
+    "self_harm",
+    "fire",
+    "taken",
+    "break_in",
+    "past",
+    "habitual",
+    "calm_now",
+    "everyday",
+)
+
+
+def load_danger_parts(path: Path) -> Dict[str, List[str]]:
+    """Returns another language's danger parts, each kind with its phrases."""
+    content = read_yaml(path)
+    parts = content.get("danger_cues") if isinstance(content, dict) else None
+    if not isinstance(parts, dict) or not parts:
+        raise PhraseFileError(f"{path}: expected a 'danger_cues:' section")
+    for kind, phrases in parts.items():
+        if kind not in DANGER_PART_KINDS:
+            raise PhraseFileError(
+                f"{path}: '{kind}' is not a kind of danger part ({', '.join(DANGER_PART_KINDS)})"
+            )
+        if not isinstance(phrases, list) or not phrases:
+            raise PhraseFileError(f"{path}: '{kind}' needs a list of phrases")
+    return {kind: [str(phrase) for phrase in phrases] for kind, phrases in parts.items()}
+
+
 class PhraseCompiler:
     """Compiles phrases into token patterns that tolerate inflection and case.
 

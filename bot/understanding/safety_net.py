@@ -19,7 +19,9 @@ when any of these holds:
   the ``FallbackClassifier`` found it too unsure: the net and the classifier
   each catch what the other misses. The classifier's danger alone gives way
   to an everyday police matter (asked to rephrase, with 999 and 101) and to
-  a plain "nobody is in danger" (``all_clear``: its next reading).
+  a plain "nobody is in danger" (``all_clear``: its next reading). In
+  another language, whose danger parts (``bot.understanding.danger_parts``)
+  no grammar reads, an everyday matter with no part of harm does the same.
 
 Every channel and ``/model/parse`` therefore see ``immediate_danger``. The
 signs in the message are kept (so that if the person is safe and carries on,
@@ -60,6 +62,7 @@ from bot.understanding.danger_now import (
     names_an_everyday_matter,
     says_it_is_not_now,
 )
+from bot.understanding.danger_parts import only_an_everyday_matter
 from bot.understanding.intent_classifier import override_intent
 from bot.understanding.language import DANGER_CUES_SPANS_KEY, DANGER_SPANS_KEY, WARNING_SIGN_LABEL
 
@@ -91,7 +94,7 @@ def _inside_danger(entity: Dict[Text, Any], spans: List[Span]) -> bool:
     return any(span.start_char < end and start < span.end_char for span in spans)
 
 
-def classifier_says_danger(message: Message) -> bool:
+def classifier_says_danger(message: Message, floor: float = CLASSIFIER_DANGER_FLOOR) -> bool:
     """Tells whether the intent classifier's likeliest reading is danger, above the floor."""
     ranking = [
         intent
@@ -100,7 +103,7 @@ def classifier_says_danger(message: Message) -> bool:
     ]
     return bool(ranking) and (
         ranking[0].get(INTENT_NAME_KEY) == DANGER_INTENT
-        and (ranking[0].get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= CLASSIFIER_DANGER_FLOOR
+        and (ranking[0].get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= floor
     )
 
 
@@ -125,6 +128,14 @@ class DangerSafetyNet(GraphComponent, IntentClassifier):
         """Returns the components that must come earlier in the pipeline."""
         return [SpacyNLP, IntentClassifier]
 
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """Returns the floor above which the classifier's danger alone is danger."""
+        return {"classifier_danger_floor": CLASSIFIER_DANGER_FLOOR}
+
+    def __init__(self, classifier_danger_floor: float = CLASSIFIER_DANGER_FLOOR) -> None:
+        self.classifier_danger_floor = classifier_danger_floor
+
     @classmethod
     def create(
         cls,
@@ -134,7 +145,7 @@ class DangerSafetyNet(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
     ) -> DangerSafetyNet:
         """Returns a new safety net."""
-        return cls()
+        return cls(float(config["classifier_danger_floor"]))
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Overrides the intent of each message that means danger now, or only seems to."""
@@ -145,9 +156,11 @@ class DangerSafetyNet(GraphComponent, IntentClassifier):
             if danger_reasons(doc):
                 self._mark_as_danger(message, doc, FOUND_BY_SAFETY_NET)
                 continue
-            if not classifier_says_danger(message):
+            if not classifier_says_danger(message, self.classifier_danger_floor):
                 continue
-            if names_an_everyday_matter(doc) and not harm_apart_from_everyday(doc):
+            if (
+                names_an_everyday_matter(doc) and not harm_apart_from_everyday(doc)
+            ) or only_an_everyday_matter(doc):
                 # Only the classifier reads danger, and the message names an
                 # everyday police matter: "a massive party next door right
                 # now" was danger at 0.81, "a film where a woman gets

@@ -280,6 +280,21 @@ def test_polish_report_words_that_lose_a_placeholder_or_an_entry_are_caught(copy
     assert found[1].startswith("summary.where must keep the English's placeholders ({where})")
 
 
+def test_a_polish_sign_without_its_label_or_unknown_to_the_english_is_caught(copy):
+    signs = copy / "data" / "pl" / "warning_signs.yml"
+    replace(signs, "    label: obrażenia\n", "")
+    replace(
+        signs,
+        "  withdrawn:\n",
+        "  sad_face:\n    label: smutek\n    phrases: [smutn*]\n  withdrawn:\n",
+    )
+    messages = sorted(message for _, _, message in problems(copy))
+    assert messages == [
+        "injuries has no label: the English says it back.",
+        "sad_face is not a sign the English has.",
+    ]
+
+
 def test_a_placeholder_nothing_fills_in_the_report_words_is_caught(copy):
     replace(copy / "data" / "report_words.yml", "Where: {where}", "Where: {address}")
     found = [message for _, _, message in problems(copy)]

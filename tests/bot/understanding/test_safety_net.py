@@ -5,6 +5,7 @@ from rasa.nlu.constants import SPACY_DOCS
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.understanding.language import build_other_language
 from bot.understanding.safety_net import DangerSafetyNet
 
 
@@ -495,3 +496,40 @@ def test_the_net_says_in_the_parse_data_what_found_the_danger(nlp, safety_net):
     assert by_phrases.as_dict(only_output_properties=True)["danger_found_by"] == "safety_net"
     assert by_classifier.as_dict(only_output_properties=True)["danger_found_by"] == "classifier"
     assert "danger_found_by" not in no_danger.as_dict(only_output_properties=True)
+
+
+@pytest.fixture(scope="module")
+def polish():
+    return build_other_language("pl")
+
+
+def test_a_language_may_trust_its_classifiers_danger_from_a_higher_floor(nlp):
+    def classifier_danger(net):
+        message = classified(nlp, "it is number 4 on Invented Street", "nlu_fallback", 1.0)
+        ranked(message, ("nlu_fallback", 1.0), ("immediate_danger", 0.35), ("deny", 0.3))
+        [message] = net.process([message])
+        return message.get(INTENT)["name"]
+
+    assert DangerSafetyNet.get_default_config() == {"classifier_danger_floor": 0.3}
+    assert classifier_danger(DangerSafetyNet()) == "immediate_danger"
+    assert classifier_danger(DangerSafetyNet(classifier_danger_floor=0.4)) == "nlu_fallback"
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        # An everyday matter and no part of harm: asked to rephrase (999 and 101 all the same).
+        ("alarm samochodowy wyje od godziny, zaraz oszaleję", "nlu_fallback"),
+        ("impreza u sąsiadów teraz, muzyka na cały regulator", "nlu_fallback"),
+        # Harm beside the everyday matter keeps the danger.
+        ("impreza u sąsiadów, a teraz on ma nóż i idzie do niej", "immediate_danger"),
+        # No everyday matter: the classifier's danger stands.
+        ("proszę szybko, ulica Wymyślona 4", "immediate_danger"),
+    ],
+)
+def test_in_another_language_the_classifiers_danger_gives_way_to_an_everyday_matter(
+    polish, safety_net, text, intent
+):
+    message = classified(polish, text, intent="immediate_danger", confidence=0.81)
+    [message] = safety_net.process([message])
+    assert message.get(INTENT)["name"] == intent
