@@ -85,13 +85,13 @@ FLOORS = {
         "false_alarms_police_matters_or_past_shouting": ("<=", 0),
     },
     "holdout": TARGETS["holdout"],
-    # The first Polish model: examples only, no Polish phrase files or safety
-    # cues yet (stop 34), so below its targets; nothing may make it worse.
+    # The Polish model with its phrase files, lemmas and danger parts (issue
+    # 15's closing note): at its targets but for one danger message of 68.
     "blind_pl": {
-        "intent_macro_f1": (">=", 0.919),
-        "warning_sign_f1": (">=", 0.874),
-        "immediate_danger_recall": (">=", 0.926),
-        "false_alarm_rate": ("<=", 0.0121),
+        "intent_macro_f1": (">=", 0.932),
+        "warning_sign_f1": (">=", 0.910),
+        "immediate_danger_recall": (">=", 0.985),
+        "false_alarm_rate": ("<=", 0.0081),
         "false_alarms_police_matters_or_past_shouting": ("<=", 2),
     },
 }
