@@ -41,8 +41,16 @@ $(VENV)/.installed: requirements.txt requirements-weights.txt constraints.txt sc
 
 install: $(VENV)/.installed ## Create .venv and install the pinned packages
 
+# Rasa's training cache (.rasa/cache) knows a spaCy pipeline by its name, never
+# its content (rasa/nlu/utils/spacy_utils.py), so after a pipeline is rebuilt
+# in place it would hand back what the old one made of the examples: a Polish
+# model trained on 14 kinds of danger part and asked about 16. A rebuilt
+# pipeline therefore clears the cache.
+RASA_CACHE := .rasa/cache
+
 $(LANGUAGE_DIR)/.built: $(VENV)/.installed bot/understanding/language.py bot/understanding/phrases.py data/warning_signs.yml data/relationships.yml data/danger_phrases.yml data/danger_cues.yml
 	$(PY) -m bot.understanding.language $(LANGUAGE_DIR)
+	rm -rf $(RASA_CACHE)
 	touch $@
 
 language: $(LANGUAGE_DIR)/.built ## Build the spaCy pipeline from the phrase files in data/
@@ -61,6 +69,7 @@ $(MODEL): $(LANGUAGE_DIR)/.built config.yml domain.yml $(shell find $(TRAINING_D
 # Its lemma table keeps the words of its examples (bot/understanding/lemmas.py).
 build/spacy-%-welfare/.built: $(VENV)/.installed $(wildcard bot/understanding/*.py) $$(wildcard data/$$*/*.yml) $$(shell find data/$$*/nlu -name '*.yml')
 	$(PY) -m bot.understanding.language build/spacy-$*-welfare --language $*
+	rm -rf $(RASA_CACHE)
 	touch $@
 
 build/%/domain.yml: $(VENV)/.installed domain.yml data/%/responses.yml data/languages.yml bot/languages.py

@@ -35,3 +35,36 @@ def test_elsewhere_it_warns_loudly_and_the_tests_run_without_those_services():
     run = make_test("false")
     assert run.returncode == 0
     assert "!!! WARNING" in run.stdout and "-m pytest" in run.stdout
+
+
+def dry_run(*targets: str) -> str:
+    """Returns what make would run for the targets, as if the phrase files had changed."""
+    run = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "-n",
+            "-W",
+            "data/pl/danger_cues.yml",
+            "-W",
+            "data/danger_cues.yml",
+            "-o",
+            ".venv/.installed",
+            *targets,
+        ],  # fmt: skip
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+def test_a_rebuilt_pipeline_clears_rasas_cache_before_training():
+    # Rasa's cache knows a pipeline by its name: a model trained after a
+    # rebuild must not be handed what the old pipeline made of the examples.
+    for pipeline in ("build/spacy-en-welfare/.built", "build/spacy-pl-welfare/.built"):
+        steps = dry_run(pipeline).splitlines()
+        built = next(i for i, step in enumerate(steps) if "bot.understanding.language" in step)
+        assert "rm -rf .rasa/cache" in steps[built + 1], steps
