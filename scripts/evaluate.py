@@ -89,7 +89,7 @@ FLOORS = {
     # 15's closing note): at its targets but for one danger message of 68.
     "blind_pl": {
         "intent_macro_f1": (">=", 0.932),
-        "warning_sign_f1": (">=", 0.910),
+        "warning_sign_f1": (">=", 0.916),
         "immediate_danger_recall": (">=", 0.985),
         "false_alarm_rate": ("<=", 0.0081),
         "false_alarms_police_matters_or_past_shouting": ("<=", 2),

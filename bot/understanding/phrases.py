@@ -166,6 +166,8 @@ DANGER_PART_KINDS = (
     "habitual",
     "calm_now",
     "everyday",
+    "child",
+    "perilous_place",
 )
 
 
