@@ -161,9 +161,10 @@ def build_other_language(code: str, data_dir: Path = PROJECT_DIR / "data") -> La
     Its phrase files (``data/<code>/warning_signs.yml`` and
     ``relationships.yml``) are written with stems (``bot.understanding.stems``),
     since a phrase may use words no example does. A language without them
-    understands from its example phrases alone (``data/<code>/nlu/``). The
-    danger phrases and cues stay English-only: the safety net reads them by
-    English grammar, so another language's danger rests on its classifier.
+    understands from its example phrases alone (``data/<code>/nlu/``). Its
+    danger parts (``data/<code>/danger_cues.yml``) are marked for its
+    classifiers to learn from (``bot.understanding.danger_parts``): the
+    safety net's phrases and grammar are English.
     """
     nlp = spacy.blank(code)
     nlp.meta["name"] = f"{code}_welfare"
