@@ -178,13 +178,13 @@ def build_other_language(code: str, data_dir: Path = PROJECT_DIR / "data") -> La
         lookups.add_table("lemma_lookup", lemma_of)
         # Copied into the pipeline: nothing is read from spacy-lookups-data at run time.
         nlp.add_pipe("lemmatizer", config={"mode": "lookup"}).initialize(lookups=lookups)
+    compiler = StemPhraseCompiler(nlp)
     signs_file = data_dir / code / WARNING_SIGNS_FILE.name
     relationships_file = data_dir / code / RELATIONSHIPS_FILE.name
     if signs_file.exists() and relationships_file.exists():
-        add_phrase_rulers(nlp, StemPhraseCompiler(nlp), signs_file, relationships_file)
+        add_phrase_rulers(nlp, compiler, signs_file, relationships_file)
     parts_file = data_dir / code / DANGER_CUES_FILE.name
     if parts_file.exists():
-        compiler = StemPhraseCompiler(nlp)
         patterns = []
         for kind, phrases in load_danger_parts(parts_file).items():
             patterns += compiler.patterns(phrases, label=kind, pattern_id=kind)
